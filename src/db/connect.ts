@@ -1,0 +1,130 @@
+// Opens the database: a pg pool when DATABASE_URL is set, else embedded PGlite in DATA_DIR.
+import { mkdir } from 'node:fs/promises'
+import { Kysely, PostgresDialect } from 'kysely'
+import { PGliteDialect } from 'kysely-pglite-dialect'
+import { PGlite } from '@electric-sql/pglite'
+import pg from 'pg'
+import type { Database } from './types.js'
+
+export type Unlisten = () => Promise<void>
+
+export interface DatabaseHandle {
+  db: Kysely<Database>
+  // Subscribes to a NOTIFY channel. onConnected runs after every (re)connection of the
+  // listener, so a caller can reload whatever was announced while it was not listening.
+  listen (channel: string, onMessage: (payload: string) => void, onConnected: () => Promise<void>): Promise<Unlisten>
+  close (): Promise<void>
+}
+
+export interface ConnectOptions {
+  databaseUrl: string
+  dataDir: string
+  // An already started PGlite (tests share one per process); the caller closes it.
+  pglite?: PGlite
+  onListenerError?: (err: Error) => void
+}
+
+export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
+  if (opts.databaseUrl) return connectPostgres(opts.databaseUrl, opts.onListenerError)
+  let pglite = opts.pglite
+  const owned = pglite === undefined
+  if (pglite === undefined) {
+    if (!opts.dataDir.startsWith('memory://')) await mkdir(opts.dataDir, { recursive: true })
+    pglite = new PGlite(opts.dataDir)
+  }
+  await pglite.waitReady
+  const embedded = pglite
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(embedded) })
+  return {
+    db,
+    async listen (channel, onMessage, onConnected) {
+      const unlisten = await embedded.listen(channel, onMessage)
+      await onConnected()
+      return unlisten
+    },
+    async close () {
+      // Kysely's PGlite driver closes the instance it was given; a shared one stays open.
+      if (owned) await db.destroy()
+    }
+  }
+}
+
+function connectPostgres (connectionString: string, onListenerError?: (err: Error) => void): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString, max: 10 })
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', (err) => onListenerError?.(err))
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const listeners = new Set<PostgresListener>()
+  return {
+    db,
+    async listen (channel, onMessage, onConnected) {
+      const listener = new PostgresListener(connectionString, channel, onMessage, onConnected, onListenerError)
+      listeners.add(listener)
+      await listener.start()
+      return async () => {
+        listeners.delete(listener)
+        await listener.stop()
+      }
+    },
+    async close () {
+      await Promise.all([...listeners].map((l) => l.stop()))
+      await db.destroy()
+    }
+  }
+}
+
+// One dedicated connection per channel: pooled connections cannot hold a LISTEN.
+class PostgresListener {
+  #client: pg.Client | undefined
+  #stopped = false
+  #retryTimer: NodeJS.Timeout | undefined
+  #retryDelay = 100
+
+  constructor (
+    private readonly connectionString: string,
+    private readonly channel: string,
+    private readonly onMessage: (payload: string) => void,
+    private readonly onConnected: () => Promise<void>,
+    private readonly onError?: (err: Error) => void
+  ) {}
+
+  async start (): Promise<void> {
+    const client = new pg.Client({ connectionString: this.connectionString })
+    client.on('notification', (msg) => {
+      if (msg.channel === this.channel) this.onMessage(msg.payload ?? '')
+    })
+    client.on('error', (err) => {
+      this.onError?.(err)
+      this.#reconnect(client)
+    })
+    client.on('end', () => this.#reconnect(client))
+    this.#client = client
+    await client.connect()
+    await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`)
+    this.#retryDelay = 100
+    await this.onConnected()
+  }
+
+  #reconnect (client: pg.Client): void {
+    if (this.#stopped || this.#client !== client || this.#retryTimer) return
+    this.#client = undefined
+    client.end().catch(() => {})
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined
+      this.start().catch((err: Error) => {
+        this.onError?.(err)
+        this.#retryDelay = Math.min(this.#retryDelay * 2, 5000)
+        if (this.#client) this.#reconnect(this.#client)
+      })
+    }, this.#retryDelay)
+    this.#retryTimer.unref()
+  }
+
+  async stop (): Promise<void> {
+    this.#stopped = true
+    clearTimeout(this.#retryTimer)
+    const client = this.#client
+    this.#client = undefined
+    await client?.end()
+  }
+}

@@ -1,0 +1,12 @@
+// Applies pending migrations. On PostgreSQL, Kysely holds an advisory lock while migrating,
+// so instances starting together apply each migration exactly once.
+import { Migrator, type Kysely } from 'kysely'
+import { migrations } from './migrations/index.js'
+import type { Database } from './types.js'
+
+export async function migrateToLatest (db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const { error, results = [] } = await migrator.migrateToLatest()
+  if (error) throw error instanceof Error ? error : new Error(String(error))
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}

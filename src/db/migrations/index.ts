@@ -1,0 +1,9 @@
+// Every migration, in order. A static list works the same from src/ (tsx) and dist/ (node).
+import type { Migration } from 'kysely'
+import * as users from './0001-users.js'
+import * as sessions from './0002-sessions.js'
+
+export const migrations: Record<string, Migration> = {
+  '0001-users': users,
+  '0002-sessions': sessions
+}

@@ -1,0 +1,51 @@
+// The error table: each stable error_code with its status and default message.
+import { STATUS_CODES } from 'node:http'
+
+const errorTable = {
+  validation_error: [422, 'Validation failed'],
+  bad_request: [400, 'Bad Request'],
+  invalid_json: [400, 'Body is not valid JSON'],
+  not_found: [404, 'Not Found'],
+  method_not_allowed: [405, 'Method Not Allowed'],
+  payload_too_large: [413, 'Request body is too large'],
+  unsupported_media_type: [415, 'Unsupported Media Type'],
+  user_exists: [403, 'User with email already exists'],
+  invalid_email_or_password: [403, 'Invalid Email or Password...'],
+  invalid_password: [403, 'Current password is incorrect'],
+  not_authenticated: [401, 'Not authenticated'],
+  invalid_token: [401, 'Token is invalid or expired'],
+  token_revoked: [401, 'Token has been revoked'],
+  access_token_required: [401, 'Please provide a valid access token'],
+  refresh_token_required: [401, 'Please provide a valid refresh token'],
+  refresh_token_reused: [401, 'Refresh token was already used; the session has been ended'],
+  session_expired: [401, 'Session has expired; please log in again'],
+  insufficient_permissions: [403, 'You do not have enough permissions to perform this action'],
+  session_not_found: [404, 'Session not found'],
+  user_not_found: [404, 'User not found'],
+  book_not_found: [404, 'Book not found'],
+  rate_limited: [429, 'Too many requests, please try again later'],
+  overloaded: [503, 'Server is busy, please retry shortly'],
+  service_unavailable: [503, 'Service temporarily unavailable'],
+  server_error: [500, 'Internal Server Error']
+} as const satisfies Record<string, readonly [number, string]>
+
+export type ErrorCode = keyof typeof errorTable
+
+export class AppError extends Error {
+  readonly statusCode: number
+  readonly errorCode: ErrorCode
+  readonly headers: Record<string, string>
+
+  constructor (errorCode: ErrorCode, message?: string, headers: Record<string, string> = {}) {
+    const [statusCode, defaultMessage] = errorTable[errorCode]
+    super(message ?? defaultMessage)
+    this.name = 'AppError'
+    this.statusCode = statusCode
+    this.errorCode = errorCode
+    this.headers = headers
+  }
+}
+
+export function errorBody (statusCode: number, errorCode: ErrorCode, message: string) {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', error_code: errorCode, message }
+}

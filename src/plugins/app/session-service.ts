@@ -1,0 +1,97 @@
+// Opening, refreshing and ending login sessions: what the auth routes call.
+import fp from 'fastify-plugin'
+import { randomUUID } from 'node:crypto'
+import type { FastifyRequest } from 'fastify'
+import type { TokenPayload } from '../external/jwt.js'
+import type { SessionOwner, TokenPairIds } from './sessions-repository.js'
+import type { TokenPair } from './tokens.js'
+import { revokedError } from './authenticate.js'
+import { AppError } from '../../lib/errors.js'
+
+export type LogoutScope = 'local' | 'others' | 'global'
+
+export interface SessionService {
+  open (owner: SessionOwner, request: FastifyRequest): Promise<{ sid: string, tokens: TokenPair }>
+  refresh (token: TokenPayload): Promise<TokenPair>
+  logout (caller: TokenPayload, scope: LogoutScope): Promise<void>
+  // Ends sessions of a user (all, or all but one) and returns how many ended.
+  endUserSessions (userUid: string, reason: string, except?: string): Promise<number>
+  endOne (userUid: string, sid: string): Promise<boolean>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessionService: SessionService
+  }
+}
+
+const newPairIds = (): TokenPairIds => ({
+  accessJti: randomUUID(),
+  refreshJti: randomUUID(),
+  issuedAt: Math.floor(Date.now() / 1000)
+})
+
+export default fp(async function sessionService (fastify) {
+  const { sessionsRepository: repo, tokens, revocations } = fastify
+  const { REFRESH_TOKEN_TTL, REFRESH_REUSE_WINDOW, SESSION_MAX_AGE } = fastify.config
+
+  const revoke = async (where: Parameters<typeof repo.revoke>[0], reason: string) => {
+    const ids = await repo.revoke(where, reason)
+    // This instance knows at once; the others hear it through the database's NOTIFY.
+    for (const id of ids) revocations.add(id, reason)
+    return ids
+  }
+
+  fastify.decorate('sessionService', {
+    async open (owner, request) {
+      const sid = randomUUID()
+      const ids = newPairIds()
+      await repo.open({
+        id: sid,
+        userUid: owner.uid,
+        maxAge: SESSION_MAX_AGE,
+        userAgent: request.headers['user-agent'],
+        ip: request.ip,
+        ...ids
+      })
+      return { sid, tokens: tokens.signPair(owner, sid, ids) }
+    },
+
+    async refresh (token) {
+      const ids = newPairIds()
+      const owner = await repo.rotate({ sid: token.sid, presentedJti: token.jti, idleTtl: REFRESH_TOKEN_TTL, ...ids })
+      if (owner !== undefined) return tokens.signPair(owner, token.sid, ids)
+
+      const session = await repo.findForRefresh(token.sid, REFRESH_REUSE_WINDOW, REFRESH_TOKEN_TTL)
+      if (session === undefined) throw new AppError('invalid_token')
+      if (session.revoked_at !== null) throw revokedError(session.revoked_reason ?? 'revoked')
+      if (session.uid === null || session.email === null || session.role === null) throw new AppError('invalid_token')
+      if (session.expired) throw new AppError('session_expired')
+      if (session.previous_refresh_jti === token.jti && session.in_reuse_window) {
+        // Two tabs, or a lost response: hand out the successor pair again instead of forking the family.
+        const owner = { uid: session.uid, email: session.email, role: session.role }
+        const issuedAt = Math.floor(session.issued_at.getTime() / 1000)
+        return tokens.signPair(owner, token.sid, { accessJti: session.access_jti, refreshJti: session.refresh_jti, issuedAt })
+      }
+      // An older token, or the previous one after the window: replay. End the whole family.
+      await revoke({ sid: token.sid }, 'refresh_token_reused')
+      fastify.log.warn({ sid: token.sid, user: token.sub }, 'refresh token reuse detected; session revoked')
+      throw new AppError('refresh_token_reused')
+    },
+
+    async logout (caller, scope) {
+      const where = scope === 'local'
+        ? { sid: caller.sid }
+        : { userUid: caller.sub, except: scope === 'others' ? caller.sid : undefined }
+      await revoke(where, 'logout')
+    },
+
+    async endUserSessions (userUid, reason, except) {
+      return (await revoke({ userUid, except }, reason)).length
+    },
+
+    async endOne (userUid, sid) {
+      return (await revoke({ userUid, sid }, 'ended_by_user')).length > 0
+    }
+  } satisfies SessionService)
+}, { name: 'session-service', dependencies: ['env', 'sessions-repository', 'tokens', 'revocations'] })

@@ -1,0 +1,120 @@
+// Login sessions (token families): small functions over Kysely.
+import fp from 'fastify-plugin'
+import { sql, type Kysely } from 'kysely'
+import type { Database, Role } from '../../db/types.js'
+
+export interface TokenPairIds {
+  accessJti: string
+  refreshJti: string
+  issuedAt: number // seconds, the pair's iat
+}
+
+export interface SessionOwner {
+  uid: string
+  email: string
+  role: Role
+}
+
+const secondsAgo = (seconds: number) => sql<Date>`now() - make_interval(secs => ${seconds})`
+
+export function createSessionsRepository (db: Kysely<Database>) {
+  return {
+    async open (input: { id: string, userUid: string, maxAge: number, userAgent?: string, ip?: string } & TokenPairIds) {
+      await db.insertInto('sessions').values({
+        id: input.id,
+        user_uid: input.userUid,
+        expires_at: sql<Date>`now() + make_interval(secs => ${input.maxAge})`,
+        user_agent: input.userAgent?.slice(0, 512) ?? null,
+        ip: input.ip?.slice(0, 64) ?? null,
+        refresh_jti: input.refreshJti,
+        access_jti: input.accessJti,
+        issued_at: new Date(input.issuedAt * 1000),
+        revoked_at: null,
+        revoked_reason: null,
+        previous_refresh_jti: null,
+        rotated_at: null
+      }).execute()
+    },
+
+    // The whole rotation is this one conditional UPDATE: of any number of concurrent
+    // refreshes with the same token, exactly one matches refresh_jti and wins.
+    rotate (input: { sid: string, presentedJti: string, idleTtl: number } & TokenPairIds): Promise<SessionOwner | undefined> {
+      return db.updateTable('sessions')
+        .from('users')
+        .set({
+          previous_refresh_jti: sql.ref('sessions.refresh_jti'),
+          refresh_jti: input.refreshJti,
+          access_jti: input.accessJti,
+          issued_at: new Date(input.issuedAt * 1000),
+          rotated_at: sql`now()`,
+          last_used_at: sql`now()`
+        })
+        .whereRef('users.uid', '=', 'sessions.user_uid')
+        .where('sessions.id', '=', input.sid)
+        .where('sessions.refresh_jti', '=', input.presentedJti)
+        .where('sessions.revoked_at', 'is', null)
+        .where('sessions.expires_at', '>', sql<Date>`now()`)
+        .where('sessions.last_used_at', '>', secondsAgo(input.idleTtl))
+        .returning(['users.uid', 'users.email', 'users.role'])
+        .executeTakeFirst()
+    },
+
+    // The session as the refresh endpoint needs it when rotation did not match.
+    findForRefresh (sid: string, reuseWindow: number, idleTtl: number) {
+      return db.selectFrom('sessions')
+        .leftJoin('users', 'users.uid', 'sessions.user_uid')
+        .select([
+          'sessions.revoked_reason', 'sessions.revoked_at', 'sessions.refresh_jti', 'sessions.access_jti',
+          'sessions.issued_at', 'sessions.previous_refresh_jti',
+          'users.uid', 'users.email', 'users.role',
+          sql<boolean>`sessions.rotated_at > ${secondsAgo(reuseWindow)}`.as('in_reuse_window'),
+          sql<boolean>`sessions.expires_at <= now() or sessions.last_used_at <= ${secondsAgo(idleTtl)}`.as('expired')
+        ])
+        .where('sessions.id', '=', sid)
+        .executeTakeFirst()
+    },
+
+    // Revokes live sessions and returns their ids. `except` keeps the caller's own.
+    async revoke (where: { sid?: string, userUid?: string, except?: string }, reason: string): Promise<string[]> {
+      let query = db.updateTable('sessions')
+        .set({ revoked_at: sql`now()`, revoked_reason: reason })
+        .where('revoked_at', 'is', null)
+      if (where.sid !== undefined) query = query.where('id', '=', where.sid)
+      if (where.userUid !== undefined) query = query.where('user_uid', '=', where.userUid)
+      if (where.except !== undefined) query = query.where('id', '!=', where.except)
+      const rows = await query.returning('id').execute()
+      return rows.map((row) => row.id)
+    },
+
+    listLive (userUid: string, idleTtl: number) {
+      return db.selectFrom('sessions')
+        .select(['id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip'])
+        .where('user_uid', '=', userUid)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', sql<Date>`now()`)
+        .where('last_used_at', '>', secondsAgo(idleTtl))
+        .orderBy('created_at', 'desc')
+        .execute()
+    },
+
+    // Revocations young enough that an access token of that session may still be unexpired.
+    revokedSince (seconds: number) {
+      return db.selectFrom('sessions')
+        .select(['id', 'revoked_reason', 'revoked_at'])
+        .where('revoked_at', '>', secondsAgo(seconds))
+        .execute()
+    }
+  }
+}
+
+export type SessionsRepository = ReturnType<typeof createSessionsRepository>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessionsRepository: SessionsRepository
+  }
+}
+
+export default fp(async function sessionsRepository (fastify) {
+  fastify.decorate('sessionsRepository', createSessionsRepository(fastify.db))
+}, { name: 'sessions-repository', dependencies: ['db'] })

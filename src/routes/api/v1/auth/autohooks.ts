@@ -1,0 +1,8 @@
+// Everything under /api/v1/auth may carry tokens or account data: never cache it.
+import type { FastifyInstance } from 'fastify'
+
+export default async function authHooks (fastify: FastifyInstance) {
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('cache-control', 'no-store')
+  })
+}

@@ -1,0 +1,40 @@
+// POST /api/v1/auth/login
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { LoginBody, LoginResponse } from '../../../../schemas/auth.js'
+import { errorResponses } from '../../../../schemas/errors.js'
+import { normaliseEmail } from '../../../../lib/users.js'
+import { AppError } from '../../../../lib/errors.js'
+
+const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { usersRepository, passwords, sessionService } = fastify
+
+  fastify.post('/login', {
+    preValidation: normaliseEmail,
+    schema: {
+      summary: 'Log in with e-mail and password',
+      tags: ['auth'],
+      body: LoginBody,
+      response: { 200: LoginResponse, ...errorResponses(403, 422) }
+    }
+  }, async (request, reply) => {
+    const { email, password } = request.body
+    const user = await usersRepository.findByEmail(email)
+    // An unknown e-mail is verified against a decoy hash: same work, same answer.
+    if (!await passwords.verify(user?.password_hash, password) || user === undefined) {
+      request.log.info({ email }, 'login failed')
+      throw new AppError('invalid_email_or_password')
+    }
+    if (passwords.needsRehash(user.password_hash)) {
+      await usersRepository.setPasswordHash(user.uid, await passwords.hash(password))
+    }
+    const { tokens } = await sessionService.open(user, request)
+    request.log.info({ user: user.uid }, 'login succeeded')
+    return reply.send({
+      message: 'Login Successful',
+      ...tokens,
+      user: { email: user.email, uid: user.uid }
+    })
+  })
+}
+
+export default plugin

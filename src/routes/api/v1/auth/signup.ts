@@ -1,0 +1,29 @@
+// POST /api/v1/auth/signup
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { SignupBody, UserSchema } from '../../../../schemas/users.js'
+import { errorResponses } from '../../../../schemas/errors.js'
+import { normaliseEmail, toUserResponse } from '../../../../lib/users.js'
+import { AppError } from '../../../../lib/errors.js'
+
+const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post('/signup', {
+    preValidation: normaliseEmail,
+    schema: {
+      summary: 'Create an account',
+      tags: ['auth'],
+      body: SignupBody,
+      response: { 201: UserSchema, ...errorResponses(403, 422) }
+    }
+  }, async (request, reply) => {
+    const { password, ...profile } = request.body
+    const user = await fastify.usersRepository.create({
+      ...profile,
+      password_hash: await fastify.passwords.hash(password)
+    })
+    if (user === undefined) throw new AppError('user_exists')
+    request.log.info({ user: user.uid }, 'user signed up')
+    return reply.code(201).send(toUserResponse(user))
+  })
+}
+
+export default plugin

@@ -1,0 +1,51 @@
+// Login, token and session bodies.
+import { Type, type Static } from '@sinclair/typebox'
+import { Email, Password } from './users.js'
+
+export const LoginBody = Type.Object({
+  email: Email,
+  // Any length up to the signup maximum: a wrong password is a 403, not a validation error.
+  password: Type.String({ minLength: 1, maxLength: 128 })
+}, { additionalProperties: false })
+
+export type LoginBody = Static<typeof LoginBody>
+
+export const TokenPairSchema = Type.Object({
+  access_token: Type.String(),
+  refresh_token: Type.String()
+}, { title: 'TokenPair' })
+
+export const LoginResponse = Type.Object({
+  message: Type.String(),
+  access_token: Type.String(),
+  refresh_token: Type.String(),
+  user: Type.Object({ email: Type.String(), uid: Type.String({ format: 'uuid' }) })
+}, { title: 'LoginResponse' })
+
+export const MessageSchema = Type.Object({ message: Type.String() }, { title: 'Message' })
+
+export const LogoutQuery = Type.Object({
+  scope: Type.Union([Type.Literal('local'), Type.Literal('others'), Type.Literal('global')], { default: 'local' })
+}, { additionalProperties: false })
+
+export type LogoutQuery = Static<typeof LogoutQuery>
+
+export const SessionSchema = Type.Object({
+  sid: Type.String({ format: 'uuid' }),
+  created_at: Type.String({ format: 'date-time' }),
+  last_used_at: Type.String({ format: 'date-time' }),
+  expires_at: Type.String({ format: 'date-time' }),
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  current: Type.Boolean()
+}, { title: 'Session' })
+
+export const SessionParams = Type.Object({ sid: Type.String({ format: 'uuid' }) })
+export type SessionParams = Static<typeof SessionParams>
+
+export const ChangePasswordBody = Type.Object({
+  current_password: Type.String({ minLength: 1, maxLength: 128 }),
+  new_password: Password
+}, { additionalProperties: false })
+
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>

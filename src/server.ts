@@ -1,0 +1,27 @@
+// Entry point: create .env on first run, build the app, listen, and close gracefully.
+import Fastify from 'fastify'
+import fp from 'fastify-plugin'
+import closeWithGrace from 'close-with-grace'
+import serviceApp, { serverOptions } from './app.js'
+import { ensureEnvFile } from './env-file.js'
+
+async function main (): Promise<void> {
+  const created = ensureEnvFile()
+  const app = Fastify(serverOptions())
+  await app.register(fp(serviceApp))
+  if (created) app.log.info('created .env with a new random JWT_SECRET')
+
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after an error')
+    else app.log.info({ signal }, 'closing')
+    await app.close()
+  })
+
+  await app.listen({ host: app.config.HOST, port: app.config.PORT })
+}
+
+main().catch((err: Error) => {
+  // One line, no stack: usually a configuration problem the operator must fix.
+  console.error(`bookly: cannot start: ${err.message}`)
+  process.exit(1)
+})
