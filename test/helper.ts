@@ -11,7 +11,8 @@ import { PGlite } from '@electric-sql/pglite'
 import serviceApp, { serverOptions, type AppOptions } from '../src/app.js'
 import type { Config } from '../src/config.js'
 
-type Test = typeof tap
+// What build() needs of a tap test: a place to register its teardown.
+interface Test { teardown (fn: () => unknown): void }
 
 export const TEST_SECRET = randomBytes(32).toString('hex')
 export const PASSWORD = 'correct horse battery staple'
