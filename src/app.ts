@@ -47,6 +47,8 @@ export function serverOptions (stream?: NodeJS.WritableStream): FastifyServerOpt
 }
 
 export default async function serviceApp (fastify: FastifyInstance, opts: AppOptions) {
+  // A JSON API: any other body is 415, not a string handed to JSON schemas.
+  fastify.removeContentTypeParser('text/plain')
   await fastify.register(AutoLoad, {
     dir: join(dir, 'plugins/external'),
     options: opts

@@ -1,6 +1,11 @@
 // The one definition of Bookly's configuration: @fastify/env validates with it, TypeScript types from it.
 import { Type, type Static } from '@sinclair/typebox'
 
+// A plain JSON-schema enum, so a bad value reads "must be equal to one of the allowed values".
+function StringEnum<const T extends readonly string[]> (values: T, defaultValue: T[number]) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: values, default: defaultValue })
+}
+
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
@@ -8,16 +13,13 @@ export const ConfigSchema = Type.Object({
   DATABASE_URL: Type.String({ default: '', pattern: '^(postgres(ql)?://.*)?$' }),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   JWT_SECRET: Type.String({ minLength: 32 }),
-  JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('HS384'), Type.Literal('HS512')], { default: 'HS256' }),
+  JWT_ALGORITHM: StringEnum(['HS256', 'HS384', 'HS512'], 'HS256'),
   ACCESS_TOKEN_TTL: Type.Integer({ minimum: 1, default: 3600 }),
   REFRESH_TOKEN_TTL: Type.Integer({ minimum: 1, default: 172800 }),
   // Seconds during which a just-rotated refresh token still yields the same successor pair.
   REFRESH_REUSE_WINDOW: Type.Integer({ minimum: 0, default: 10 }),
   SESSION_MAX_AGE: Type.Integer({ minimum: 1, default: 2592000 }),
-  LOG_LEVEL: Type.Union([
-    Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
-    Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')
-  ], { default: 'info' })
+  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info')
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -63,6 +63,8 @@ export interface BuildOptions {
   logLines?: string[]
   // Use this database instead of the test process's shared one.
   database?: Pick<AppOptions, 'pglite'> & { DATABASE_URL: string }
+  // Runs after the app is registered and before it is ready, e.g. to add a probe route.
+  setup?: (app: FastifyInstance) => void
 }
 
 export async function build (t: Test, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -75,6 +77,7 @@ export async function build (t: Test, opts: BuildOptions = {}): Promise<FastifyI
     config: testConfig({ DATABASE_URL, ...(opts.logLines ? { LOG_LEVEL: 'trace' } : {}), ...opts.config }),
     pglite
   })
+  opts.setup?.(app)
   await app.ready()
   t.teardown(() => app.close())
   return app

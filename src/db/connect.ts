@@ -24,6 +24,10 @@ export interface ConnectOptions {
   onListenerError?: (err: Error) => void
 }
 
+// PGlite is a single connection: everything that uses one instance must go through one
+// Kysely driver, whose queue keeps a transaction's statements together.
+const kyselyByPglite = new WeakMap<PGlite, Kysely<Database>>()
+
 export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
   if (opts.databaseUrl) return connectPostgres(opts.databaseUrl, opts.onListenerError)
   let pglite = opts.pglite
@@ -34,7 +38,8 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
   }
   await pglite.waitReady
   const embedded = pglite
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(embedded) })
+  const db = kyselyByPglite.get(embedded) ?? new Kysely<Database>({ dialect: new PGliteDialect(embedded) })
+  kyselyByPglite.set(embedded, db)
   return {
     db,
     async listen (channel, onMessage, onConnected) {
