@@ -1,5 +1,6 @@
-// Users on the wire: the signup body and the public user (never the hash).
+// Users on the wire: the signup body, the public user (never the hash), and the caller with their books.
 import { Type, type Static } from '@sinclair/typebox'
+import { BookSchema } from './books.js'
 
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 40 })
 // Counted in characters (code points); verified exactly as sent, never trimmed.
@@ -28,3 +29,11 @@ export const UserSchema = Type.Object({
 }, { title: 'User' })
 
 export type UserResponse = Static<typeof UserSchema>
+
+// GET /auth/me: the user with their books, as the tutorial's `me` answers.
+export const MeSchema = Type.Object({
+  ...UserSchema.properties,
+  books: Type.Array(BookSchema)
+}, { title: 'Me' })
+
+export type MeResponse = Static<typeof MeSchema>
