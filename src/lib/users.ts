@@ -1,7 +1,7 @@
 // Shaping and normalising users at the edge of the API.
 import type { FastifyRequest } from 'fastify'
 import type { User } from '../db/types.js'
-import type { UserResponse } from '../schemas/users.js'
+import type { AdminUserResponse, UserResponse } from '../schemas/users.js'
 
 // preValidation hook: e-mails are stored and looked up trimmed and lower-cased.
 export async function normaliseEmail (request: FastifyRequest): Promise<void> {
@@ -22,4 +22,8 @@ export function toUserResponse (user: User): UserResponse {
     // The seed tutorial's wire name.
     update_at: user.updated_at.toISOString()
   }
+}
+
+export function toAdminUserResponse (user: User): AdminUserResponse {
+  return { ...toUserResponse(user), disabled_at: user.disabled_at?.toISOString() ?? null }
 }

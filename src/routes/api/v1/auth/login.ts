@@ -19,8 +19,9 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { email, password } = request.body
     const user = await usersRepository.findByEmail(email)
-    // An unknown e-mail is verified against a decoy hash: same work, same answer.
-    if (!await passwords.verify(user?.password_hash, password) || user === undefined) {
+    // An unknown e-mail is verified against a decoy hash, and a disabled account's password is
+    // still checked: same work, same answer.
+    if (!await passwords.verify(user?.password_hash, password) || user === undefined || user.disabled_at !== null) {
       request.log.info({ email }, 'login failed')
       throw new AppError('invalid_email_or_password')
     }
