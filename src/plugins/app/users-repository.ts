@@ -32,14 +32,6 @@ export function createUsersRepository (db: Kysely<Database>) {
         .execute()
     },
 
-    async setRole (email: string, role: Role): Promise<User | undefined> {
-      return db.updateTable('users')
-        .set({ role, updated_at: new Date() })
-        .where('email', '=', email)
-        .returningAll()
-        .executeTakeFirst()
-    },
-
     list (page: PaginationQuery): Promise<User[]> {
       return db.selectFrom('users').selectAll()
         .orderBy('created_at', 'desc').orderBy('uid', 'desc')
