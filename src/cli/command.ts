@@ -1,4 +1,5 @@
 // What the user:* commands share: one-line errors with exit code 1, and a migrated database closed at the end.
+import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Kysely } from 'kysely'
 import { loadConfig } from '../load-config.js'
 import { connect } from '../db/connect.js'
@@ -18,6 +19,15 @@ export async function runCli (name: string, command: () => Promise<string>): Pro
   }
 }
 
+// parseArgs, with its complaint (an unknown option, a stray argument) as a one-line error.
+export function parseCliArgs<T extends ParseArgsConfig> (config: T, usage: string): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config)
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}; ${usage}`)
+  }
+}
+
 export async function withDatabase<T> (fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
   const config = loadConfig()
   const handle = await connect({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR })
@@ -28,8 +38,4 @@ export async function withDatabase<T> (fn: (db: Kysely<Database>) => Promise<T>)
   } finally {
     await handle.close()
   }
-}
-
-export function normaliseEmailArg (email: string): string {
-  return email.trim().toLowerCase()
 }

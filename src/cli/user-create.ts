@@ -1,11 +1,11 @@
 // npm run user:create -- --email a@b.c [--admin] [--username ...]: create an account, e.g. the first admin.
-import { parseArgs } from 'node:util'
 import { Ajv } from 'ajv'
 import formats from 'ajv-formats'
 import { SignupBody } from '../schemas/users.js'
 import { createUsersRepository } from '../plugins/app/users-repository.js'
 import { createPasswords } from '../plugins/app/passwords.js'
-import { CliError, normaliseEmailArg, runCli, withDatabase } from './command.js'
+import { canonicalEmail } from '../lib/users.js'
+import { CliError, parseCliArgs, runCli, withDatabase } from './command.js'
 import { readPassword } from './read-password.js'
 
 const usage = 'usage: npm run user:create -- --email <email> [--admin] [--username <name>] [--first-name <name>] [--last-name <name>]'
@@ -19,25 +19,19 @@ const validateSignup = ajv.compile(SignupBody)
 const source = (path: string) => path === '/password' ? 'password' : `--${path.slice(1).replaceAll('_', '-')}`
 
 await runCli('user:create', async () => {
-  const { values } = (() => {
-    try {
-      return parseArgs({
-        options: {
-          email: { type: 'string' },
-          username: { type: 'string' },
-          'first-name': { type: 'string', default: '' },
-          'last-name': { type: 'string', default: '' },
-          admin: { type: 'boolean', default: false },
-          // Possible, but it lands in shell history and `ps`: prefer the prompt or stdin.
-          password: { type: 'string' }
-        }
-      })
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}; ${usage}`)
+  const { values } = parseCliArgs({
+    options: {
+      email: { type: 'string' },
+      username: { type: 'string' },
+      'first-name': { type: 'string', default: '' },
+      'last-name': { type: 'string', default: '' },
+      admin: { type: 'boolean', default: false },
+      // Possible, but it lands in shell history and `ps`: prefer the prompt or stdin.
+      password: { type: 'string' }
     }
-  })()
+  }, usage)
   if (values.email === undefined) throw new CliError(`--email is required; ${usage}`)
-  const email = normaliseEmailArg(values.email)
+  const email = canonicalEmail(values.email)
   const body = {
     username: values.username ?? email.split('@')[0]?.slice(0, 50) ?? '',
     first_name: values['first-name'],

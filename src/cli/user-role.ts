@@ -1,26 +1,20 @@
 // npm run user:role -- --email a@b.c --role admin|user: change a role; the user's sessions end.
-import { parseArgs } from 'node:util'
 import type { Role } from '../db/types.js'
 import { createUsersRepository } from '../plugins/app/users-repository.js'
 import { createSessionsRepository } from '../plugins/app/sessions-repository.js'
-import { CliError, normaliseEmailArg, runCli, withDatabase } from './command.js'
+import { canonicalEmail } from '../lib/users.js'
+import { CliError, parseCliArgs, runCli, withDatabase } from './command.js'
 
 const usage = 'usage: npm run user:role -- --email <email> --role admin|user'
 const roles: readonly Role[] = ['user', 'admin']
 const isRole = (value: string): value is Role => (roles as readonly string[]).includes(value)
 
 await runCli('user:role', async () => {
-  const { values } = (() => {
-    try {
-      return parseArgs({ options: { email: { type: 'string' }, role: { type: 'string' } } })
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}; ${usage}`)
-    }
-  })()
+  const { values } = parseCliArgs({ options: { email: { type: 'string' }, role: { type: 'string' } } }, usage)
   if (values.email === undefined || values.role === undefined) throw new CliError(`--email and --role are required; ${usage}`)
   const role = values.role
   if (!isRole(role)) throw new CliError(`--role must be one of: ${roles.join(', ')}`)
-  const email = normaliseEmailArg(values.email)
+  const email = canonicalEmail(values.email)
 
   return withDatabase(async (db) => {
     const users = createUsersRepository(db)

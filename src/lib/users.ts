@@ -3,10 +3,15 @@ import type { FastifyRequest } from 'fastify'
 import type { User } from '../db/types.js'
 import type { AdminUserResponse, UserResponse } from '../schemas/users.js'
 
-// preValidation hook: e-mails are stored and looked up trimmed and lower-cased.
+// E-mails are stored and looked up trimmed and lower-cased.
+export function canonicalEmail (email: string): string {
+  return email.trim().toLowerCase()
+}
+
+// preValidation hook for bodies with an e-mail.
 export async function normaliseEmail (request: FastifyRequest): Promise<void> {
   const body = request.body as { email?: unknown } | null
-  if (typeof body?.email === 'string') body.email = body.email.trim().toLowerCase()
+  if (typeof body?.email === 'string') body.email = canonicalEmail(body.email)
 }
 
 export function toUserResponse (user: User): UserResponse {

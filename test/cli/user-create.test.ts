@@ -1,8 +1,11 @@
-import { test } from 'tap'
+import tap, { test } from 'tap'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { bearer, login, uniqueEmail } from '../helper.js'
 import { cliDatabase } from './helper.js'
+
+// Every command is a process of its own that starts tsx (and, on PGlite, the database).
+tap.setTimeout(300_000)
 
 const password = 'first admin password'
 
@@ -56,8 +59,9 @@ test('user:create rejects bad arguments with one line and exit code 1, before to
     ['a short password', ['--email', uniqueEmail()], 'short\n', /password must NOT have fewer than 8 characters/],
     ['no password on stdin', ['--email', uniqueEmail()], '', /no password on standard input/]
   ]
-  for (const [name, args, stdin, message] of cases) {
-    const res = await cli.run('user-create', args, stdin)
+  const results = await Promise.all(cases.map(async ([name, args, stdin, message]) =>
+    ({ name, message, res: await cli.run('user-create', args, stdin) })))
+  for (const { name, message, res } of results) {
     t.equal(res.code, 1, name)
     t.match(res.stderr, message, name)
     t.match(res.stderr, /^bookly user:create: [^\n]+\n$/, `${name}: one line`)

@@ -1,6 +1,9 @@
-import { test } from 'tap'
+import tap, { test } from 'tap'
 import { bearer, errorCode, login, uniqueEmail, type LoggedIn } from '../helper.js'
 import { cliDatabase } from './helper.js'
+
+// Every command is a process of its own that starts tsx (and, on PGlite, the database).
+tap.setTimeout(300_000)
 
 const password = 'a user password'
 
@@ -48,8 +51,9 @@ test('user:role rejects an unknown user and bad arguments with one line and exit
     ['an unknown role', ['--email', 'nobody@example.com', '--role', 'root'], /--role must be one of: user, admin/],
     ['an unknown option', ['--email', 'nobody@example.com', '--role', 'admin', '--force'], /Unknown option '--force'/]
   ]
-  for (const [name, args, message] of cases) {
-    const res = await cli.run('user-role', args)
+  const results = await Promise.all(cases.map(async ([name, args, message]) =>
+    ({ name, message, res: await cli.run('user-role', args) })))
+  for (const { name, message, res } of results) {
     t.equal(res.code, 1, name)
     t.match(res.stderr, message, name)
     t.match(res.stderr, /^bookly user:role: [^\n]+\n$/, `${name}: one line`)
