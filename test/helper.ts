@@ -16,8 +16,8 @@ import { connect } from '../src/db/connect.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import type { Config } from '../src/config.js'
 
-// What build() needs of a tap test: a place to register its teardown.
-interface Test { teardown (fn: () => unknown): void }
+// Subtests and the root tap object alike: all build() needs is teardown.
+type Test = Pick<typeof tap, 'teardown'>
 
 export const TEST_SECRET = randomBytes(32).toString('hex')
 export const PASSWORD = 'correct horse battery staple'
@@ -148,4 +148,29 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
 export function errorCode (res: LightMyRequestResponse): string {
   return res.json().error_code
+}
+
+// A signed-up user made admin in the database, then logged in again so the token carries the role.
+export async function signupAdmin (app: FastifyInstance): Promise<LoggedIn> {
+  const user = await signupAndLogin(app)
+  await app.db.updateTable('users').set({ role: 'admin' }).where('uid', '=', user.uid).execute()
+  return login(app, user.email)
+}
+
+export function bookBody (overrides: Record<string, unknown> = {}) {
+  return {
+    title: 'Think Python',
+    author: 'Allen B. Downey',
+    publisher: "O'Reilly Media",
+    published_date: '2021-01-01',
+    page_count: 1234,
+    language: 'English',
+    ...overrides
+  }
+}
+
+export async function createBook (app: FastifyInstance, token: string, overrides: Record<string, unknown> = {}) {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/books', headers: bearer(token), payload: bookBody(overrides) })
+  if (res.statusCode !== 201) throw new Error(`creating a book failed: ${res.body}`)
+  return res.json()
 }

@@ -16,11 +16,13 @@ export interface UsersTable {
   is_verified: Generated<boolean>
   created_at: Generated<Date>
   updated_at: Timestamp
+  disabled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 }
 
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
+  books: BooksTable
 }
 
 export type User = Selectable<UsersTable>
@@ -45,3 +47,21 @@ export interface SessionsTable {
 }
 
 export type Session = Selectable<SessionsTable>
+
+export interface BooksTable {
+  uid: Generated<string>
+  title: string
+  author: string
+  publisher: string
+  // Written as 'YYYY-MM-DD'; read through the books repository, which formats it in SQL
+  // (pg would otherwise turn a date into a Date at local midnight).
+  published_date: string
+  page_count: number
+  language: string
+  user_uid: string
+  created_at: Generated<Date>
+  updated_at: Timestamp
+}
+
+export type NewBook = Insertable<BooksTable>
+export type BookUpdate = Updateable<BooksTable>

@@ -20,6 +20,7 @@ const errorTable = {
   refresh_token_reused: [401, 'Refresh token was already used; the session has been ended'],
   session_expired: [401, 'Session has expired; please log in again'],
   insufficient_permissions: [403, 'You do not have enough permissions to perform this action'],
+  cannot_modify_self: [403, 'Admins cannot disable, demote or delete their own account'],
   session_not_found: [404, 'Session not found'],
   user_not_found: [404, 'User not found'],
   book_not_found: [404, 'Book not found'],

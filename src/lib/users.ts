@@ -1,12 +1,26 @@
 // Shaping and normalising users at the edge of the API.
 import type { FastifyRequest } from 'fastify'
 import type { User } from '../db/types.js'
-import type { UserResponse } from '../schemas/users.js'
+import type { AdminUserResponse, UserResponse } from '../schemas/users.js'
 
-// preValidation hook: e-mails are stored and looked up trimmed and lower-cased.
+// E-mails are stored and looked up trimmed and lower-cased.
+export function canonicalEmail (email: string): string {
+  return email.trim().toLowerCase()
+}
+
+// preValidation hook for bodies with an e-mail.
 export async function normaliseEmail (request: FastifyRequest): Promise<void> {
   const body = request.body as { email?: unknown } | null
-  if (typeof body?.email === 'string') body.email = body.email.trim().toLowerCase()
+  if (typeof body?.email === 'string') body.email = canonicalEmail(body.email)
+}
+
+// What happened to an account between two reads that its sessions must not survive
+// (the revocation reason), or undefined.
+export function accountChange (before: User, after: User | undefined): string | undefined {
+  if (after === undefined) return 'user_deleted'
+  if (after.disabled_at !== null) return 'user_disabled'
+  if (after.role !== before.role) return 'role_changed'
+  return undefined
 }
 
 export function toUserResponse (user: User): UserResponse {
@@ -22,4 +36,8 @@ export function toUserResponse (user: User): UserResponse {
     // The seed tutorial's wire name.
     update_at: user.updated_at.toISOString()
   }
+}
+
+export function toAdminUserResponse (user: User): AdminUserResponse {
+  return { ...toUserResponse(user), disabled_at: user.disabled_at?.toISOString() ?? null }
 }

@@ -1,9 +1,13 @@
-// Users on the wire: the signup body and the public user (never the hash).
+// Users on the wire: the signup body, the public user (never the hash), the caller with their
+// books, and the admin's view and changes of accounts.
 import { Type, type Static } from '@sinclair/typebox'
+import { BookSchema } from './books.js'
 
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 40 })
 // Counted in characters (code points); verified exactly as sent, never trimmed.
 export const Password = Type.String({ minLength: 8, maxLength: 128 })
+
+export const RoleSchema = Type.Union([Type.Literal('user'), Type.Literal('admin')])
 
 export const SignupBody = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 50 }),
@@ -21,10 +25,36 @@ export const UserSchema = Type.Object({
   first_name: Type.String(),
   last_name: Type.String(),
   email: Type.String(),
-  role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+  role: RoleSchema,
   is_verified: Type.Boolean(),
   created_at: Type.String({ format: 'date-time' }),
   update_at: Type.String({ format: 'date-time' })
 }, { title: 'User' })
 
 export type UserResponse = Static<typeof UserSchema>
+
+// GET /auth/me: the user with their books, as the tutorial's `me` answers.
+export const MeSchema = Type.Object({
+  ...UserSchema.properties,
+  books: Type.Array(BookSchema)
+}, { title: 'Me' })
+
+export type MeResponse = Static<typeof MeSchema>
+
+// What an admin sees of an account: the user, and whether it is disabled.
+export const AdminUserSchema = Type.Object({
+  ...UserSchema.properties,
+  disabled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+}, { title: 'AdminUser' })
+
+export type AdminUserResponse = Static<typeof AdminUserSchema>
+
+export const AdminUserParams = Type.Object({ uid: Type.String({ format: 'uuid' }) })
+export type AdminUserParams = Static<typeof AdminUserParams>
+
+export const AdminUserUpdateBody = Type.Object({
+  role: Type.Optional(RoleSchema),
+  disabled: Type.Optional(Type.Boolean())
+}, { additionalProperties: false, minProperties: 1 })
+
+export type AdminUserUpdateBody = Static<typeof AdminUserUpdateBody>

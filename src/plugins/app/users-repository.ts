@@ -1,7 +1,8 @@
 // Users: small functions over Kysely. E-mails arrive normalised (trimmed, lower-cased).
 import fp from 'fastify-plugin'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database, NewUser, Role, User } from '../../db/types.js'
+import type { PaginationQuery } from '../../schemas/pagination.js'
 import { isUniqueViolation } from '../../db/errors.js'
 
 export function createUsersRepository (db: Kysely<Database>) {
@@ -31,12 +32,36 @@ export function createUsersRepository (db: Kysely<Database>) {
         .execute()
     },
 
-    async setRole (email: string, role: Role): Promise<User | undefined> {
-      return db.updateTable('users')
-        .set({ role, updated_at: new Date() })
-        .where('email', '=', email)
-        .returningAll()
+    list (page: PaginationQuery): Promise<User[]> {
+      return db.selectFrom('users').selectAll()
+        .orderBy('created_at', 'desc').orderBy('uid', 'desc')
+        .limit(page.limit).offset(page.offset)
+        .execute()
+    },
+
+    // One statement: the row is locked and read as it was (`old`) and then changed, so the
+    // caller learns exactly what this change did even when another one races it.
+    async changeAccount (uid: string, changes: { role?: Role, disabled?: boolean }) {
+      const disabledAt = changes.disabled === undefined
+        ? sql<Date | null>`users.disabled_at`
+        : changes.disabled ? sql<Date>`coalesce(users.disabled_at, now())` : null
+      const row = await db
+        .with('old', (qb) => qb.selectFrom('users').select(['uid', 'role', 'disabled_at']).where('uid', '=', uid).forUpdate())
+        .updateTable('users')
+        .from('old')
+        .set({ role: changes.role ?? sql<Role>`users.role`, disabled_at: disabledAt, updated_at: sql<Date>`now()` })
+        .whereRef('users.uid', '=', 'old.uid')
+        .returningAll('users')
+        .returning(['old.role as previous_role', sql<boolean>`old.disabled_at is null`.as('was_enabled')])
         .executeTakeFirst()
+      if (row === undefined) return undefined
+      const { previous_role: previousRole, was_enabled: wasEnabled, ...user } = row
+      return { user, roleChanged: user.role !== previousRole, disabledNow: wasEnabled && user.disabled_at !== null }
+    },
+
+    async delete (uid: string): Promise<boolean> {
+      const result = await db.deleteFrom('users').where('uid', '=', uid).executeTakeFirst()
+      return result.numDeletedRows > 0n
     }
   }
 }

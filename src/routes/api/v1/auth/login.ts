@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LoginBody, LoginResponse } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
-import { normaliseEmail } from '../../../../lib/users.js'
+import { accountChange, normaliseEmail } from '../../../../lib/users.js'
 import { AppError } from '../../../../lib/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -19,8 +19,9 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { email, password } = request.body
     const user = await usersRepository.findByEmail(email)
-    // An unknown e-mail is verified against a decoy hash: same work, same answer.
-    if (!await passwords.verify(user?.password_hash, password) || user === undefined) {
+    // An unknown e-mail is verified against a decoy hash, and a disabled account's password is
+    // still checked: same work, same answer.
+    if (!await passwords.verify(user?.password_hash, password) || user === undefined || user.disabled_at !== null) {
       request.log.info({ email }, 'login failed')
       throw new AppError('invalid_email_or_password')
     }
@@ -28,6 +29,14 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       await usersRepository.setPasswordHash(user.uid, await passwords.hash(password))
     }
     const { tokens } = await sessionService.open(user, request)
+    // An admin who disabled the account or changed its role while the password was being
+    // checked ended its sessions before this one existed: look again now that it does.
+    const change = accountChange(user, await usersRepository.findByUid(user.uid))
+    if (change !== undefined) {
+      await sessionService.endUserSessions(user.uid, change)
+      request.log.info({ user: user.uid, change }, 'login failed: the account changed meanwhile')
+      throw new AppError('invalid_email_or_password')
+    }
     request.log.info({ user: user.uid }, 'login succeeded')
     return reply.send({
       message: 'Login Successful',

@@ -1,0 +1,53 @@
+// npm run user:create -- --email a@b.c [--admin] [--username ...]: create an account, e.g. the first admin.
+import { Ajv } from 'ajv'
+import formats from 'ajv-formats'
+import { SignupBody } from '../schemas/users.js'
+import { createUsersRepository } from '../plugins/app/users-repository.js'
+import { createPasswords } from '../plugins/app/passwords.js'
+import { canonicalEmail } from '../lib/users.js'
+import { CliError, parseCliArgs, runCli, withDatabase } from './command.js'
+import { readPassword } from './read-password.js'
+
+const usage = 'usage: npm run user:create -- --email <email> [--admin] [--username <name>] [--first-name <name>] [--last-name <name>]'
+
+// The signup body's own schema and formats: the CLI creates only accounts signup would accept.
+const ajv = new Ajv()
+formats.default(ajv)
+const validateSignup = ajv.compile(SignupBody)
+
+// The flag (or the prompt) a signup field came from.
+const source = (path: string) => path === '/password' ? 'password' : `--${path.slice(1).replaceAll('_', '-')}`
+
+await runCli('user:create', async () => {
+  const { values } = parseCliArgs({
+    options: {
+      email: { type: 'string' },
+      username: { type: 'string' },
+      'first-name': { type: 'string', default: '' },
+      'last-name': { type: 'string', default: '' },
+      admin: { type: 'boolean', default: false },
+      // Possible, but it lands in shell history and `ps`: prefer the prompt or stdin.
+      password: { type: 'string' }
+    }
+  }, usage)
+  if (values.email === undefined) throw new CliError(`--email is required; ${usage}`)
+  const email = canonicalEmail(values.email)
+  const body = {
+    username: values.username ?? email.split('@')[0]?.slice(0, 50) ?? '',
+    first_name: values['first-name'],
+    last_name: values['last-name'],
+    email,
+    password: values.password ?? await readPassword()
+  }
+  if (!validateSignup(body)) {
+    const [error] = validateSignup.errors ?? []
+    throw new CliError(`${source(error?.instancePath ?? '')} ${error?.message ?? 'is invalid'}`)
+  }
+  const role = values.admin ? 'admin' : 'user'
+  const { password, ...profile } = body
+  const passwords = await createPasswords()
+  const user = await withDatabase(async (db) =>
+    createUsersRepository(db).create({ ...profile, role, password_hash: await passwords.hash(password) }))
+  if (user === undefined) throw new CliError(`a user with e-mail ${email} already exists`)
+  return `created ${role} ${user.email} (${user.uid})`
+})

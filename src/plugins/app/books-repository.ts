@@ -1,0 +1,66 @@
+// Books: small functions over Kysely. Lists are newest first.
+import fp from 'fastify-plugin'
+import { sql, type Kysely } from 'kysely'
+import type { BookUpdate, Database, NewBook } from '../../db/types.js'
+import type { PaginationQuery } from '../../schemas/pagination.js'
+
+// The date as text, formatted by the database: pg would turn it into a local-midnight Date.
+const bookColumns = [
+  'uid', 'title', 'author', 'publisher',
+  sql<string>`to_char(published_date, 'YYYY-MM-DD')`.as('published_date'),
+  'page_count', 'language', 'user_uid', 'created_at', 'updated_at'
+] as const
+
+export function createBooksRepository (db: Kysely<Database>) {
+  return {
+    list (page: PaginationQuery, userUid?: string) {
+      let query = db.selectFrom('books').select(bookColumns)
+      if (userUid !== undefined) query = query.where('user_uid', '=', userUid)
+      // uid breaks ties so that pages never overlap.
+      return query.orderBy('created_at', 'desc').orderBy('uid', 'desc').limit(page.limit).offset(page.offset).execute()
+    },
+
+    // Every book of one user, newest first (GET /auth/me).
+    listAllOf (userUid: string) {
+      return db.selectFrom('books').select(bookColumns)
+        .where('user_uid', '=', userUid)
+        .orderBy('created_at', 'desc').orderBy('uid', 'desc')
+        .execute()
+    },
+
+    find (uid: string) {
+      return db.selectFrom('books').select(bookColumns).where('uid', '=', uid).executeTakeFirst()
+    },
+
+    create (book: NewBook) {
+      return db.insertInto('books').values(book).returning(bookColumns).executeTakeFirstOrThrow()
+    },
+
+    // undefined when the book no longer exists.
+    update (uid: string, changes: BookUpdate) {
+      return db.updateTable('books')
+        .set({ ...changes, updated_at: sql<Date>`now()` })
+        .where('uid', '=', uid)
+        .returning(bookColumns)
+        .executeTakeFirst()
+    },
+
+    async delete (uid: string): Promise<boolean> {
+      const result = await db.deleteFrom('books').where('uid', '=', uid).executeTakeFirst()
+      return result.numDeletedRows > 0n
+    }
+  }
+}
+
+export type BooksRepository = ReturnType<typeof createBooksRepository>
+export type Book = Awaited<ReturnType<BooksRepository['create']>>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    booksRepository: BooksRepository
+  }
+}
+
+export default fp(async function booksRepository (fastify) {
+  fastify.decorate('booksRepository', createBooksRepository(fastify.db))
+}, { name: 'books-repository', dependencies: ['db'] })

@@ -1,0 +1,74 @@
+// /api/v1/admin/users: admins list accounts, change their role, disable or delete them.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { AdminUserParams, AdminUserSchema, AdminUserUpdateBody } from '../../../../schemas/users.js'
+import { PaginationQuery } from '../../../../schemas/pagination.js'
+import { errorResponses } from '../../../../schemas/errors.js'
+import { toAdminUserResponse } from '../../../../lib/users.js'
+import { AppError } from '../../../../lib/errors.js'
+
+const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { usersRepository, sessionService } = fastify
+  const adminOnly = [fastify.authenticate, fastify.requireRole('admin')]
+  const common = { tags: ['admin'], security: [{ bearerAuth: [] }] }
+
+  // An admin locking themselves out (or demoting the last admin) is a mistake the CLI can undo, the API cannot.
+  const assertNotSelf = (request: FastifyRequest, uid: string): void => {
+    if (uid === request.user.sub) throw new AppError('cannot_modify_self')
+  }
+
+  fastify.get('/users', {
+    onRequest: adminOnly,
+    schema: {
+      ...common,
+      summary: 'All accounts, newest first',
+      querystring: PaginationQuery,
+      response: { 200: Type.Array(AdminUserSchema), ...errorResponses(401, 403, 422) }
+    }
+  }, async (request) => (await usersRepository.list(request.query)).map(toAdminUserResponse))
+
+  fastify.patch('/users/:uid', {
+    onRequest: adminOnly,
+    schema: {
+      ...common,
+      summary: "Change an account's role or disable it; either ends all of its sessions",
+      params: AdminUserParams,
+      body: AdminUserUpdateBody,
+      response: { 200: AdminUserSchema, ...errorResponses(401, 403, 404, 422) }
+    }
+  }, async (request) => {
+    const { uid } = request.params
+    assertNotSelf(request, uid)
+    const result = await usersRepository.changeAccount(uid, request.body)
+    if (result === undefined) throw new AppError('user_not_found')
+    // Tokens carry the role, so a new role needs new tokens; a disabled account keeps none.
+    const reason = result.disabledNow ? 'user_disabled' : result.roleChanged ? 'role_changed' : undefined
+    if (reason !== undefined) {
+      const ended = await sessionService.endUserSessions(uid, reason)
+      request.log.info({ user: uid, by: request.user.sub, reason, endedSessions: ended }, 'account changed by admin')
+    }
+    return toAdminUserResponse(result.user)
+  })
+
+  fastify.delete('/users/:uid', {
+    onRequest: adminOnly,
+    schema: {
+      ...common,
+      summary: 'Delete an account, its sessions and its books',
+      params: AdminUserParams,
+      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 422) }
+    }
+  }, async (request, reply) => {
+    const { uid } = request.params
+    assertNotSelf(request, uid)
+    // The delete trigger revokes the sessions too and every instance hears of it; ending them
+    // first makes the cut-off immediate on this instance as well.
+    await sessionService.endUserSessions(uid, 'user_deleted')
+    if (!await usersRepository.delete(uid)) throw new AppError('user_not_found')
+    request.log.info({ user: uid, by: request.user.sub }, 'account deleted by admin')
+    return reply.code(204).send(null)
+  })
+}
+
+export default plugin

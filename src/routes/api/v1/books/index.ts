@@ -1,0 +1,103 @@
+// /api/v1/books: anyone signed in reads; only the creator or an admin changes or deletes.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { BookCreateBody, BookParams, BookSchema, BookUpdateBody, UserBooksParams } from '../../../../schemas/books.js'
+import { PaginationQuery } from '../../../../schemas/pagination.js'
+import { errorResponses } from '../../../../schemas/errors.js'
+import { toBookResponse } from '../../../../lib/books.js'
+import { AppError } from '../../../../lib/errors.js'
+
+const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { booksRepository } = fastify
+  const common = { tags: ['books'], security: [{ bearerAuth: [] }] }
+
+  // A book's owner never changes, so checking before the write is not a race.
+  const assertMayChange = async (request: FastifyRequest, uid: string): Promise<void> => {
+    const book = await booksRepository.find(uid)
+    if (book === undefined) throw new AppError('book_not_found')
+    if (book.user_uid !== request.user.sub && request.user.user.role !== 'admin') {
+      throw new AppError('insufficient_permissions')
+    }
+  }
+
+  fastify.get('/', {
+    onRequest: fastify.authenticate,
+    schema: {
+      ...common,
+      summary: 'All books, newest first',
+      querystring: PaginationQuery,
+      response: { 200: Type.Array(BookSchema), ...errorResponses(401, 422) }
+    }
+  }, async (request) => (await booksRepository.list(request.query)).map(toBookResponse))
+
+  fastify.post('/', {
+    onRequest: fastify.authenticate,
+    schema: {
+      ...common,
+      summary: 'Add a book; the caller is its owner',
+      body: BookCreateBody,
+      response: { 201: BookSchema, ...errorResponses(401, 422) }
+    }
+  }, async (request, reply) => {
+    const book = await booksRepository.create({ ...request.body, user_uid: request.user.sub })
+    return reply.code(201).send(toBookResponse(book))
+  })
+
+  fastify.get('/user/:user_uid', {
+    onRequest: fastify.authenticate,
+    schema: {
+      ...common,
+      summary: "One user's books, newest first",
+      params: UserBooksParams,
+      querystring: PaginationQuery,
+      response: { 200: Type.Array(BookSchema), ...errorResponses(401, 422) }
+    }
+  }, async (request) => (await booksRepository.list(request.query, request.params.user_uid)).map(toBookResponse))
+
+  fastify.get('/:book_uid', {
+    onRequest: fastify.authenticate,
+    schema: {
+      ...common,
+      summary: 'One book',
+      params: BookParams,
+      response: { 200: BookSchema, ...errorResponses(401, 404, 422) }
+    }
+  }, async (request) => {
+    const book = await booksRepository.find(request.params.book_uid)
+    if (book === undefined) throw new AppError('book_not_found')
+    return toBookResponse(book)
+  })
+
+  fastify.patch('/:book_uid', {
+    onRequest: fastify.authenticate,
+    schema: {
+      ...common,
+      summary: 'Change any of the fields of your book (admins: any book)',
+      params: BookParams,
+      body: BookUpdateBody,
+      response: { 200: BookSchema, ...errorResponses(401, 403, 404, 422) }
+    }
+  }, async (request) => {
+    await assertMayChange(request, request.params.book_uid)
+    const book = await booksRepository.update(request.params.book_uid, request.body)
+    if (book === undefined) throw new AppError('book_not_found')
+    return toBookResponse(book)
+  })
+
+  fastify.delete('/:book_uid', {
+    onRequest: fastify.authenticate,
+    schema: {
+      ...common,
+      summary: 'Delete your book (admins: any book)',
+      params: BookParams,
+      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 422) }
+    }
+  }, async (request, reply) => {
+    await assertMayChange(request, request.params.book_uid)
+    if (!await booksRepository.delete(request.params.book_uid)) throw new AppError('book_not_found')
+    return reply.code(204).send(null)
+  })
+}
+
+export default plugin

@@ -1,0 +1,59 @@
+import { test } from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { bearer, build, errorCode, PASSWORD, signupAndLogin } from '../../../../helper.js'
+
+// Runs `change` while the login's password check is in flight, as an admin's request could.
+function duringPasswordCheck (app: FastifyInstance, change: () => Promise<void>): void {
+  const verify = app.passwords.verify
+  app.passwords.verify = async (hash, password) => {
+    const ok = await verify(hash, password)
+    app.passwords.verify = verify
+    await change()
+    return ok
+  }
+}
+
+const liveSessions = (app: FastifyInstance, uid: string) =>
+  app.db.selectFrom('sessions').select('id').where('user_uid', '=', uid).where('revoked_at', 'is', null).execute()
+
+const login = (app: FastifyInstance, email: string) =>
+  app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD } })
+
+test('an account disabled while its login is checking the password gets no session', async (t) => {
+  const app = await build(t)
+  const user = await signupAndLogin(app)
+  duringPasswordCheck(app, async () => {
+    await app.usersRepository.changeAccount(user.uid, { disabled: true })
+    await app.sessionService.endUserSessions(user.uid, 'user_disabled')
+  })
+  const res = await login(app, user.email)
+  t.equal(res.statusCode, 403)
+  t.equal(errorCode(res), 'invalid_email_or_password')
+  t.same(await liveSessions(app, user.uid), [])
+})
+
+test('a role changed while the login is checking the password leaves no token with the old role', async (t) => {
+  const app = await build(t)
+  const user = await signupAndLogin(app)
+  duringPasswordCheck(app, async () => {
+    await app.usersRepository.changeAccount(user.uid, { role: 'admin' })
+    await app.sessionService.endUserSessions(user.uid, 'role_changed')
+  })
+  const res = await login(app, user.email)
+  t.equal(errorCode(res), 'invalid_email_or_password')
+  t.same(await liveSessions(app, user.uid), [])
+
+  const again = await login(app, user.email)
+  t.equal(again.statusCode, 200, 'the next login works')
+  const admin = await app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: bearer(again.json().access_token) })
+  t.equal(admin.statusCode, 200, 'and carries the new role')
+  t.equal((await liveSessions(app, user.uid)).length, 1)
+})
+
+test('a login with nothing changed meanwhile keeps its session', async (t) => {
+  const app = await build(t)
+  const user = await signupAndLogin(app)
+  duringPasswordCheck(app, async () => {})
+  t.equal((await login(app, user.email)).statusCode, 200)
+  t.equal((await liveSessions(app, user.uid)).length, 2)
+})
