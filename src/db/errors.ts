@@ -8,3 +8,7 @@ function sqlState (err: unknown): string | undefined {
 export function isUniqueViolation (err: unknown): boolean {
   return sqlState(err) === '23505'
 }
+
+export function isForeignKeyViolation (err: unknown): boolean {
+  return sqlState(err) === '23503'
+}

@@ -7,6 +7,7 @@ import type { SessionOwner, TokenPairIds } from './sessions-repository.js'
 import type { TokenPair } from './tokens.js'
 import { revokedError } from './authenticate.js'
 import { AppError } from '../../lib/errors.js'
+import { isForeignKeyViolation } from '../../db/errors.js'
 
 export type LogoutScope = 'local' | 'others' | 'global'
 
@@ -46,14 +47,20 @@ export default fp(async function sessionService (fastify) {
     async open (owner, request) {
       const sid = randomUUID()
       const ids = newPairIds()
-      await repo.open({
-        id: sid,
-        userUid: owner.uid,
-        maxAge: SESSION_MAX_AGE,
-        userAgent: request.headers['user-agent'],
-        ip: request.ip,
-        ...ids
-      })
+      try {
+        await repo.open({
+          id: sid,
+          userUid: owner.uid,
+          maxAge: SESSION_MAX_AGE,
+          userAgent: request.headers['user-agent'],
+          ip: request.ip,
+          ...ids
+        })
+      } catch (err) {
+        // The account was deleted while its login checked the password: a failed login, not a 500.
+        if (isForeignKeyViolation(err)) throw new AppError('invalid_email_or_password')
+        throw err
+      }
       return { sid, tokens: tokens.signPair(owner, sid, ids) }
     },
 

@@ -57,3 +57,14 @@ test('a login with nothing changed meanwhile keeps its session', async (t) => {
   t.equal((await login(app, user.email)).statusCode, 200)
   t.equal((await liveSessions(app, user.uid)).length, 2)
 })
+
+test('an account deleted while its login is checking the password: 403, not a 500', async (t) => {
+  const app = await build(t)
+  const user = await signupAndLogin(app)
+  duringPasswordCheck(app, async () => {
+    await app.db.deleteFrom('users').where('uid', '=', user.uid).execute()
+  })
+  const res = await login(app, user.email)
+  t.equal(res.statusCode, 403)
+  t.equal(errorCode(res), 'invalid_email_or_password')
+})
