@@ -3,15 +3,13 @@
 // test file when TEST_DATABASE_URL is set.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { Writable } from 'node:stream'
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance, type LightMyRequestResponse, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import pg from 'pg'
-import tap from 'tap'
+import tap, { type Test } from 'tap'
 import { PGlite } from '@electric-sql/pglite'
 import serviceApp, { serverOptions, type AppOptions } from '../src/app.js'
 import type { Config } from '../src/config.js'
-
-type Test = typeof tap
 
 export const TEST_SECRET = randomBytes(32).toString('hex')
 export const PASSWORD = 'correct horse battery staple'
@@ -52,8 +50,21 @@ async function sharedDatabase (): Promise<Pick<AppOptions, 'pglite'> & { DATABAS
   return { DATABASE_URL: '', pglite: await pglite }
 }
 
-export function testConfig (overrides: Partial<Config> = {}): Partial<Config> {
-  return { JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...overrides }
+// Abuse limits and the hashing queue are raised so functional tests never hit them; the tests
+// of those limits lower them again.
+export function testConfig (overrides: Partial<Config> = {}): Partial<Config> & Pick<Config, 'LOG_LEVEL' | 'LOG_PRETTY' | 'TRUST_PROXY'> {
+  return {
+    JWT_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'silent',
+    LOG_PRETTY: false,
+    TRUST_PROXY: '',
+    AUTH_RATE_LIMIT: 100_000,
+    SIGNUP_RATE_LIMIT: 100_000,
+    CHANGE_PASSWORD_RATE_LIMIT: 100_000,
+    LOGIN_FAILURES_PER_ACCOUNT: 100_000,
+    HASH_QUEUE: 100_000,
+    ...overrides
+  }
 }
 
 export interface BuildOptions {
@@ -62,6 +73,8 @@ export interface BuildOptions {
   logLines?: string[]
   // Use this database instead of the test process's shared one.
   database?: Pick<AppOptions, 'pglite'> & { DATABASE_URL: string }
+  // Sees every route as it is registered (before the app's own plugins load).
+  onRoute?: (route: RouteOptions) => void
 }
 
 export async function build (t: Test, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -69,11 +82,10 @@ export async function build (t: Test, opts: BuildOptions = {}): Promise<FastifyI
   const stream = opts.logLines === undefined
     ? undefined
     : new Writable({ write (chunk, _enc, done) { opts.logLines?.push(String(chunk)); done() } })
-  const app = Fastify(serverOptions(stream))
-  await app.register(fp(serviceApp), {
-    config: testConfig({ DATABASE_URL, ...(opts.logLines ? { LOG_LEVEL: 'trace' } : {}), ...opts.config }),
-    pglite
-  })
+  const config = testConfig({ DATABASE_URL, ...(opts.logLines ? { LOG_LEVEL: 'trace' } : {}), ...opts.config })
+  const app = Fastify(serverOptions(config, stream))
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute)
+  await app.register(fp(serviceApp), { config, pglite })
   await app.ready()
   t.teardown(() => app.close())
   return app

@@ -50,7 +50,8 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
 }
 
 function connectPostgres (connectionString: string, onListenerError?: (err: Error) => void): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString, max: 10 })
+  // A server that accepts but never answers fails the query after 5 s (503) instead of hanging it.
+  const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 5000 })
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', (err) => onListenerError?.(err))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })

@@ -6,10 +6,11 @@ import { normaliseEmail } from '../../../../lib/users.js'
 import { AppError } from '../../../../lib/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { usersRepository, passwords, sessionService } = fastify
+  const { usersRepository, passwords, sessionService, rateLimits } = fastify
 
   fastify.post('/login', {
     preValidation: normaliseEmail,
+    preHandler: rateLimits.loginAllowed,
     schema: {
       summary: 'Log in with e-mail and password',
       tags: ['auth'],
@@ -22,6 +23,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     // An unknown e-mail is verified against a decoy hash: same work, same answer.
     if (!await passwords.verify(user?.password_hash, password) || user === undefined) {
       request.log.info({ email }, 'login failed')
+      await rateLimits.loginFailed(request)
       throw new AppError('invalid_email_or_password')
     }
     if (passwords.needsRehash(user.password_hash)) {
