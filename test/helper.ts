@@ -2,6 +2,7 @@
 // of its own: PGlite in memory (one per test process), or a fresh PostgreSQL database per
 // test file when TEST_DATABASE_URL is set.
 import { randomBytes, randomUUID } from 'node:crypto'
+import net, { type AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
@@ -132,4 +133,33 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
 export function errorCode (res: LightMyRequestResponse): string {
   return res.json().error_code
+}
+
+export interface TcpProxy {
+  port: number
+  // Stops listening and cuts every connection, as a server going away would.
+  close (): Promise<void>
+}
+
+// A TCP proxy in front of a real server (PostgreSQL, Redis) that a test can cut and restore.
+export async function startTcpProxy (host: string, targetPort: number, port = 0): Promise<TcpProxy> {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, host)
+    for (const socket of [client, upstream]) {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+      socket.on('error', () => { client.destroy(); upstream.destroy() })
+    }
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close () {
+      const closed = new Promise((resolve) => server.close(resolve))
+      for (const socket of sockets) socket.destroy()
+      await closed
+    }
+  }
 }

@@ -2,9 +2,10 @@
 // change_password, and per account for failed logins only, so the owner is never the one locked out
 // for longer than LOGIN_FAILURE_WINDOW, and successful logins never count.
 import fp from 'fastify-plugin'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { normalizeIP } from '@fastify/rate-limit'
 import { rateLimitedError } from '../external/rate-limit.js'
+import { AppError } from '../../lib/errors.js'
 
 type Hook = (request: FastifyRequest) => Promise<void>
 
@@ -31,22 +32,36 @@ function byAccount (request: FastifyRequest): string {
   return `login-account:${typeof email === 'string' ? email.trim().toLowerCase() : ''}`
 }
 
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>
+
+// The store (Redis) unreachable: refuse with 503 rather than let requests through unlimited.
+function guarded (limiter: Limiter): Limiter {
+  return async (request, options) => {
+    try {
+      return await limiter(request, options)
+    } catch (err) {
+      request.log.warn({ err }, 'rate-limit store unreachable')
+      throw new AppError('service_unavailable', undefined, { 'retry-after': '5' })
+    }
+  }
+}
+
 export default fp(async function rateLimits (fastify) {
   const c = fastify.config
 
   const perIp = (name: string, max: number, windowSeconds: number): Hook => {
-    const check = fastify.createRateLimit({ max, timeWindow: windowSeconds * 1000, keyGenerator: byIp(name) })
+    const check = guarded(fastify.createRateLimit({ max, timeWindow: windowSeconds * 1000, keyGenerator: byIp(name) }))
     return async (request) => {
       const limit = await check(request)
       if (!limit.isAllowed && limit.isExceeded) throw rateLimitedError(limit.ttl)
     }
   }
 
-  const failures = fastify.createRateLimit({
+  const failures = guarded(fastify.createRateLimit({
     max: c.LOGIN_FAILURES_PER_ACCOUNT,
     timeWindow: c.LOGIN_FAILURE_WINDOW * 1000,
     keyGenerator: byAccount
-  })
+  }))
 
   fastify.decorate('rateLimits', {
     authPerIp: perIp('auth-ip', c.AUTH_RATE_LIMIT, c.AUTH_RATE_WINDOW),

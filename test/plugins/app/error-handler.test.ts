@@ -1,8 +1,6 @@
 import { test } from 'tap'
-import net from 'node:net'
-import type { AddressInfo } from 'node:net'
 import type { FastifyError } from 'fastify'
-import { build, freshPostgresDatabase, onPostgres, signupAndLogin, signupBody, bearer, PASSWORD } from '../../helper.js'
+import { build, freshPostgresDatabase, onPostgres, signupAndLogin, signupBody, bearer, startTcpProxy, PASSWORD } from '../../helper.js'
 import { toAppError } from '../../../src/plugins/app/error-handler.js'
 
 const serviceUnavailable = { statusCode: 503, error: 'Service Unavailable', error_code: 'service_unavailable', message: 'Service temporarily unavailable' }
@@ -40,32 +38,9 @@ test('a request that meets an unreachable database gets 503, no stack, no SQL', 
   t.equal(res.headers['retry-after'], '5')
 })
 
-// A TCP proxy in front of the real PostgreSQL that the test can cut and restore.
-async function startProxy (target: URL, port = 0) {
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname)
-    for (const socket of [client, upstream]) {
-      sockets.add(socket)
-      socket.on('close', () => sockets.delete(socket))
-      socket.on('error', () => { client.destroy(); upstream.destroy() })
-    }
-    client.pipe(upstream).pipe(client)
-  })
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as AddressInfo).port,
-    async close () {
-      const closed = new Promise((resolve) => server.close(resolve))
-      for (const socket of sockets) socket.destroy()
-      await closed
-    }
-  }
-}
-
 test('PostgreSQL stopping and coming back: 503 while it is away, recovery without a restart', { skip: onPostgres ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
   const direct = new URL(await freshPostgresDatabase())
-  let proxy = await startProxy(direct)
+  let proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432))
   const port = proxy.port
   t.teardown(() => proxy.close())
   const proxied = new URL(direct)
@@ -86,7 +61,7 @@ test('PostgreSQL stopping and coming back: 503 while it is away, recovery withou
   t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200, 'liveness holds')
   t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 503, 'readiness fails')
 
-  proxy = await startProxy(direct, port)
+  proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432), port)
   t.equal((await login()).statusCode, 200, 'login once the database is back')
   t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200, 'ready again')
 })

@@ -2,7 +2,7 @@ import { test, type Test } from 'tap'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { Redis } from 'ioredis'
-import { build, signupAndLogin, signupBody, uniqueEmail, bearer, errorCode, PASSWORD } from '../../helper.js'
+import { build, signupAndLogin, signupBody, uniqueEmail, bearer, errorCode, startTcpProxy, PASSWORD } from '../../helper.js'
 import type { Config } from '../../../src/config.js'
 
 const REDIS_URL = 'redis://127.0.0.1:6379'
@@ -118,4 +118,27 @@ test('redis: two instances share the counts', async (t) => {
   for (let i = 0; i < 8; i++) await login(i % 2 ? a : b, uniqueEmail(), 'x', ip)
   assertRateLimited(t, await login(a, uniqueEmail(), 'x', ip), 60, 'IP on instance a')
   assertRateLimited(t, await login(b, uniqueEmail(), 'x', ip), 60, 'IP on instance b')
+})
+
+test('redis going away: rate-limited routes answer 503 instead of running unlimited, then recover', async (t) => {
+  let proxy = await startTcpProxy('127.0.0.1', 6379)
+  const port = proxy.port
+  t.teardown(() => proxy.close())
+  const app = await build(t, { config: { ...redisConfig(t), REDIS_URL: `redis://127.0.0.1:${port}` } })
+  const user = await signupAndLogin(app)
+
+  await proxy.close()
+  const down = await login(app, user.email, PASSWORD)
+  t.equal(down.statusCode, 503)
+  t.equal(errorCode(down), 'service_unavailable')
+  t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200, 'unlimited routes are unaffected')
+
+  proxy = await startTcpProxy('127.0.0.1', 6379, port)
+  // ioredis reconnects on its own, with a short backoff.
+  let res = await login(app, user.email, PASSWORD)
+  for (let i = 0; i < 40 && res.statusCode === 503; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    res = await login(app, user.email, PASSWORD)
+  }
+  t.equal(res.statusCode, 200, 'back once Redis is')
 })
