@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import type { RouteOptions } from 'fastify'
-import { build } from '../../helper.js'
+import { build, signupAndLogin, bearer } from '../../helper.js'
 import { DOCS_PREFIX, OPENAPI_URL } from '../../../src/plugins/external/swagger-ui.js'
 
 // Fastify's `/sessions/:sid` is OpenAPI's `/sessions/{sid}`.
@@ -59,4 +59,24 @@ test('the interactive docs are served with their own CSP; the API keeps helmet\'
   t.notMatch(api.headers['content-security-policy'], /validator\.swagger\.io/)
   t.match(api.headers['content-security-policy'], /default-src 'self'/)
   t.equal(api.headers['x-content-type-options'], 'nosniff')
+})
+
+test('the request examples in the document pass the routes\' validation', async (t) => {
+  const app = await build(t)
+  const doc = (await app.inject({ method: 'GET', url: OPENAPI_URL })).json()
+  const user = await signupAndLogin(app)
+  let tried = 0
+  type Media = { example?: unknown, examples?: Record<string, { value: unknown }> }
+  for (const [path, operations] of Object.entries<Record<string, { requestBody?: { content: Record<string, Media> } }>>(doc.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const media = operation.requestBody?.content['application/json']
+      const examples = [...(media?.example ? [media.example] : []), ...Object.values(media?.examples ?? {}).map((e) => e.value)]
+      for (const value of examples) {
+        tried++
+        const res = await app.inject({ method: method.toUpperCase() as 'POST', url: path, payload: value as object, headers: bearer(user.access) })
+        t.notOk([400, 422].includes(res.statusCode), `${method.toUpperCase()} ${path} example is valid (${res.statusCode} ${res.json().error_code ?? ''})`)
+      }
+    }
+  }
+  t.ok(tried >= 3, `${tried} examples tried`)
 })
