@@ -3,10 +3,13 @@ import type { FastifyRequest } from 'fastify'
 import type { User } from '../db/types.js'
 import type { UserResponse } from '../schemas/users.js'
 
-// preValidation hook: e-mails are stored and looked up trimmed and lower-cased.
+// E-mails are stored, looked up and rate-limited trimmed and lower-cased.
+export const canonicalEmail = (email: string): string => email.trim().toLowerCase()
+
+// preValidation hook: the body's e-mail in canonical form.
 export async function normaliseEmail (request: FastifyRequest): Promise<void> {
   const body = request.body as { email?: unknown } | null
-  if (typeof body?.email === 'string') body.email = body.email.trim().toLowerCase()
+  if (typeof body?.email === 'string') body.email = canonicalEmail(body.email)
 }
 
 export function toUserResponse (user: User): UserResponse {

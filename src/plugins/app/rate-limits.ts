@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { normalizeIP } from '@fastify/rate-limit'
 import { rateLimitedError } from '../external/rate-limit.js'
 import { AppError } from '../../lib/errors.js'
+import { canonicalEmail } from '../../lib/users.js'
 
 type Hook = (request: FastifyRequest) => Promise<void>
 
@@ -26,10 +27,10 @@ declare module 'fastify' {
 
 const byIp = (name: string) => (request: FastifyRequest) => `${name}:${normalizeIP(request.ip)}`
 
-// Same normalisation as the login route's preValidation, computed here so the key never depends on hook order.
+// Canonical form computed here, so the key never depends on the route's preValidation having run.
 function byAccount (request: FastifyRequest): string {
   const email = (request.body as { email?: unknown } | undefined)?.email
-  return `login-account:${typeof email === 'string' ? email.trim().toLowerCase() : ''}`
+  return `login-account:${typeof email === 'string' ? canonicalEmail(email) : ''}`
 }
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>
