@@ -64,6 +64,9 @@ export function testConfig (overrides: Partial<Config> = {}): Partial<Config> & 
     CHANGE_PASSWORD_RATE_LIMIT: 100_000,
     LOGIN_FAILURES_PER_ACCOUNT: 100_000,
     HASH_QUEUE: 100_000,
+    // PGlite runs on the test's own event loop; load shedding is tested on its own.
+    MAX_EVENT_LOOP_DELAY: 0,
+    MAX_EVENT_LOOP_UTILIZATION: 0,
     ...overrides
   }
 }

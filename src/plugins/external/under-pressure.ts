@@ -12,6 +12,8 @@ export default fp(async function underPressure (fastify) {
   await fastify.register(fastifyUnderPressure, {
     maxEventLoopDelay: fastify.config.MAX_EVENT_LOOP_DELAY,
     maxEventLoopUtilization: fastify.config.MAX_EVENT_LOOP_UTILIZATION,
+    // Utilisation over the last sample, not since start: shed while busy now, stop once it passes.
+    eventLoopUtilizationMode: 'interval',
     exposeStatusRoute: false,
     pressureHandler: async (request, _reply, type, value) => {
       request.log.warn({ type, value }, 'shedding load')

@@ -8,7 +8,7 @@ function blockEventLoop (ms: number): void {
 }
 
 test('a saturated event loop sheds requests with 503 overloaded, but /health still answers', async (t) => {
-  const app = await build(t, { config: { MAX_EVENT_LOOP_DELAY: 50 } })
+  const app = await build(t, { config: { MAX_EVENT_LOOP_DELAY: 50, MAX_EVENT_LOOP_UTILIZATION: 0.98 } })
   // under-pressure samples once a second; keep the loop busy until a sample has seen it.
   const deadline = Date.now() + 10_000
   while (app.memoryUsage().eventLoopDelay <= 50 && Date.now() < deadline) {
@@ -28,6 +28,7 @@ test('a saturated event loop sheds requests with 503 overloaded, but /health sti
 
 test('with the checks turned off nothing is shed', async (t) => {
   const app = await build(t, { config: { MAX_EVENT_LOOP_DELAY: 0, MAX_EVENT_LOOP_UTILIZATION: 0 } })
+  t.equal(app.config.MAX_EVENT_LOOP_DELAY, 0)
   blockEventLoop(1200)
   await new Promise((resolve) => setTimeout(resolve, 1100))
   t.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me' })).statusCode, 401)
