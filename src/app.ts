@@ -16,21 +16,40 @@ export interface AppOptions {
 
 const dir = import.meta.dirname
 
-// `stream` lets tests read the log lines; the server logs to stdout.
-export function serverOptions (stream?: NodeJS.WritableStream): FastifyServerOptions {
+// Request and response fields that may carry a secret; the req serializer already drops headers.
+const REDACT_PATHS = [
+  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
+  'headers.authorization', 'headers.cookie',
+  'password', 'current_password', 'new_password', 'password_hash', 'access_token', 'refresh_token', 'token',
+  '*.password', '*.current_password', '*.new_password', '*.password_hash', '*.access_token', '*.refresh_token', '*.token'
+]
+
+export type LoggingConfig = Pick<Config, 'LOG_LEVEL' | 'LOG_PRETTY' | 'TRUST_PROXY'>
+
+function trustProxy (value: string): boolean | string[] {
+  if (value === '' || value === 'false') return false
+  if (value === 'true') return true
+  return value.split(',').map((address) => address.trim())
+}
+
+// `stream` lets tests read the log lines; the server logs to stdout, as JSON unless LOG_PRETTY.
+export function serverOptions (config: LoggingConfig, stream?: NodeJS.WritableStream): FastifyServerOptions {
+  const destination = stream
+    ? { stream }
+    : config.LOG_PRETTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } } : {}
   return {
     logger: {
-      level: 'info',
-      ...(stream ? { stream } : {}),
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-        censor: '[redacted]'
-      },
+      level: config.LOG_LEVEL,
+      ...destination,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: {
         // Paths only: a query string may carry anything, tokens included.
         req: (req) => ({ method: req.method, url: req.url.split('?')[0], reqId: req.id, remoteAddress: req.ip })
       }
     },
+    trustProxy: trustProxy(config.TRUST_PROXY),
+    // The first start on an empty DATA_DIR initialises a PGlite cluster, which takes longer than Fastify's 10 s default.
+    pluginTimeout: 60_000,
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
     genReqId: () => randomUUID(),

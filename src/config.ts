@@ -1,4 +1,5 @@
 // The one definition of Bookly's configuration: @fastify/env validates with it, TypeScript types from it.
+import { availableParallelism } from 'node:os'
 import { Type, type Static } from '@sinclair/typebox'
 
 // A plain JSON-schema enum, so a bad value reads "must be equal to one of the allowed values".
@@ -6,9 +7,13 @@ function StringEnum<const T extends readonly string[]> (values: T, defaultValue:
   return Type.Unsafe<T[number]>({ type: 'string', enum: values, default: defaultValue })
 }
 
+const cpus = availableParallelism()
+
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
+  // Empty: the socket's peer address is the client. `true`, or a comma list of proxy addresses/CIDRs to trust.
+  TRUST_PROXY: Type.String({ default: '' }),
   // Empty means "not set": the embedded PGlite database in DATA_DIR is used.
   DATABASE_URL: Type.String({ default: '', pattern: '^(postgres(ql)?://.*)?$' }),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
@@ -19,7 +24,29 @@ export const ConfigSchema = Type.Object({
   // Seconds during which a just-rotated refresh token still yields the same successor pair.
   REFRESH_REUSE_WINDOW: Type.Integer({ minimum: 0, default: 10 }),
   SESSION_MAX_AGE: Type.Integer({ minimum: 1, default: 2592000 }),
-  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info')
+  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  LOG_PRETTY: Type.Boolean({ default: false }),
+  // Comma-separated origins allowed to call the API from a browser; empty: no cross-origin access.
+  CORS_ORIGINS: Type.String({ default: '' }),
+  // Empty: rate-limit counters live in this process's memory. Set: shared by every instance through Redis.
+  REDIS_URL: Type.String({ default: '', pattern: '^(rediss?://.*)?$' }),
+  RATE_LIMIT_NAMESPACE: Type.String({ default: 'bookly-rate-limit:', minLength: 1 }),
+  // Requests per IP per window (seconds) on all /api/v1/auth routes together.
+  AUTH_RATE_LIMIT: Type.Integer({ minimum: 1, default: 100 }),
+  AUTH_RATE_WINDOW: Type.Integer({ minimum: 1, default: 60 }),
+  // Failed logins per account (normalised e-mail) per window; the count expires with the window.
+  LOGIN_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 10 }),
+  LOGIN_FAILURE_WINDOW: Type.Integer({ minimum: 1, default: 900 }),
+  SIGNUP_RATE_LIMIT: Type.Integer({ minimum: 1, default: 20 }),
+  SIGNUP_RATE_WINDOW: Type.Integer({ minimum: 1, default: 3600 }),
+  CHANGE_PASSWORD_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
+  CHANGE_PASSWORD_RATE_WINDOW: Type.Integer({ minimum: 1, default: 900 }),
+  // Password hashes computed at once, and how many may wait for a slot before new ones get 503.
+  HASH_CONCURRENCY: Type.Integer({ minimum: 1, default: cpus }),
+  HASH_QUEUE: Type.Integer({ minimum: 0, default: 2 * cpus }),
+  // Load shedding: 503 while the event loop lags more than this (ms) or is busier than this share; 0 disables.
+  MAX_EVENT_LOOP_DELAY: Type.Integer({ minimum: 0, default: 1000 }),
+  MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0.98 })
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -4,20 +4,25 @@ import fp from 'fastify-plugin'
 import closeWithGrace from 'close-with-grace'
 import serviceApp, { serverOptions } from './app.js'
 import { ensureEnvFile } from './env-file.js'
+import { loadConfig } from './load-config.js'
+
+// In-flight requests get this long to finish after SIGTERM/SIGINT before the process gives up.
+const CLOSE_GRACE_MS = 10_000
 
 async function main (): Promise<void> {
   const created = ensureEnvFile()
-  const app = Fastify(serverOptions())
-  await app.register(fp(serviceApp))
+  const config = loadConfig()
+  const app = Fastify(serverOptions(config))
+  await app.register(fp(serviceApp), { config })
   if (created) app.log.info('created .env with a new random JWT_SECRET')
 
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  closeWithGrace({ delay: CLOSE_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
     await app.close()
   })
 
-  await app.listen({ host: app.config.HOST, port: app.config.PORT })
+  await app.listen({ host: config.HOST, port: config.PORT })
 }
 
 main().catch((err: Error) => {

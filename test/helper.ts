@@ -3,10 +3,11 @@
 // test file when TEST_DATABASE_URL is set.
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
+import net, { type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance, type LightMyRequestResponse, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import pg from 'pg'
 import tap from 'tap'
@@ -77,8 +78,24 @@ async function sharedDatabase (): Promise<Pick<AppOptions, 'pglite'> & { DATABAS
   return { DATABASE_URL: '', pglite: await pglite }
 }
 
-export function testConfig (overrides: Partial<Config> = {}): Partial<Config> {
-  return { JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...overrides }
+// Abuse limits and the hashing queue are raised so functional tests never hit them; the tests
+// of those limits lower them again.
+export function testConfig (overrides: Partial<Config> = {}): Partial<Config> & Pick<Config, 'LOG_LEVEL' | 'LOG_PRETTY' | 'TRUST_PROXY'> {
+  return {
+    JWT_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'silent',
+    LOG_PRETTY: false,
+    TRUST_PROXY: '',
+    AUTH_RATE_LIMIT: 100_000,
+    SIGNUP_RATE_LIMIT: 100_000,
+    CHANGE_PASSWORD_RATE_LIMIT: 100_000,
+    LOGIN_FAILURES_PER_ACCOUNT: 100_000,
+    HASH_QUEUE: 100_000,
+    // PGlite runs on the test's own event loop; load shedding is tested on its own.
+    MAX_EVENT_LOOP_DELAY: 0,
+    MAX_EVENT_LOOP_UTILIZATION: 0,
+    ...overrides
+  }
 }
 
 export interface BuildOptions {
@@ -89,6 +106,8 @@ export interface BuildOptions {
   database?: Pick<AppOptions, 'pglite'> & { DATABASE_URL: string }
   // Runs after the app is registered and before it is ready, e.g. to add a probe route.
   setup?: (app: FastifyInstance) => void
+  // Sees every route as it is registered (before the app's own plugins load).
+  onRoute?: (route: RouteOptions) => void
 }
 
 export async function build (t: Test, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -96,11 +115,10 @@ export async function build (t: Test, opts: BuildOptions = {}): Promise<FastifyI
   const stream = opts.logLines === undefined
     ? undefined
     : new Writable({ write (chunk, _enc, done) { opts.logLines?.push(String(chunk)); done() } })
-  const app = Fastify(serverOptions(stream))
-  await app.register(fp(serviceApp), {
-    config: testConfig({ DATABASE_URL, ...(opts.logLines ? { LOG_LEVEL: 'trace' } : {}), ...opts.config }),
-    pglite
-  })
+  const config = testConfig({ DATABASE_URL, ...(opts.logLines ? { LOG_LEVEL: 'trace' } : {}), ...opts.config })
+  const app = Fastify(serverOptions(config, stream))
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute)
+  await app.register(fp(serviceApp), { config, pglite })
   opts.setup?.(app)
   await app.ready()
   t.teardown(() => app.close())
@@ -173,4 +191,33 @@ export async function createBook (app: FastifyInstance, token: string, overrides
   const res = await app.inject({ method: 'POST', url: '/api/v1/books', headers: bearer(token), payload: bookBody(overrides) })
   if (res.statusCode !== 201) throw new Error(`creating a book failed: ${res.body}`)
   return res.json()
+}
+
+export interface TcpProxy {
+  port: number
+  // Stops listening and cuts every connection, as a server going away would.
+  close (): Promise<void>
+}
+
+// A TCP proxy in front of a real server (PostgreSQL, Redis) that a test can cut and restore.
+export async function startTcpProxy (host: string, targetPort: number, port = 0): Promise<TcpProxy> {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, host)
+    for (const socket of [client, upstream]) {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+      socket.on('error', () => { client.destroy(); upstream.destroy() })
+    }
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close () {
+      const closed = new Promise((resolve) => server.close(resolve))
+      for (const socket of sockets) socket.destroy()
+      await closed
+    }
+  }
 }

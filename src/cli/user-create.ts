@@ -45,7 +45,8 @@ await runCli('user:create', async () => {
   }
   const role = values.admin ? 'admin' : 'user'
   const { password, ...profile } = body
-  const passwords = await createPasswords()
+  // One command, one hash: the server's concurrency limits do not apply.
+  const passwords = await createPasswords({ concurrency: 1, queue: 0 })
   const user = await withDatabase(async (db) =>
     createUsersRepository(db).create({ ...profile, role, password_hash: await passwords.hash(password) }))
   if (user === undefined) throw new CliError(`a user with e-mail ${email} already exists`)

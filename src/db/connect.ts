@@ -55,9 +55,12 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
 }
 
 function connectPostgres (connectionString: string, onListenerError?: (err: Error) => void): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString, max: 10 })
-  // An idle client losing its server must not crash the process; the next query reports it.
+  // A server that accepts but never answers fails the query after 5 s (503) instead of hanging it.
+  const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 5000 })
+  // A client losing its server must not crash the process, idle (pool 'error') or checked out (the
+  // client's own 'error', which pg emits with no listener attached); the query in flight fails with it.
   pool.on('error', (err) => onListenerError?.(err))
+  pool.on('connect', (client) => client.on('error', (err) => onListenerError?.(err)))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const listeners = new Set<PostgresListener>()
   return {

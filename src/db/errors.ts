@@ -12,3 +12,17 @@ export function isUniqueViolation (err: unknown): boolean {
 export function isForeignKeyViolation (err: unknown): boolean {
   return sqlState(err) === '23503'
 }
+
+// Socket failures, and the server refusing or dropping connections (SQLSTATE class 08, and
+// 57P01-57P03: shutting down, crashed, starting up).
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03'])
+// pg's own messages for a connection that closed or never opened in time.
+const CONNECTION_MESSAGES = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Connection timeout)/
+
+// The database is unreachable: nothing the request did wrong, and it heals once the server is back.
+export function isConnectionError (err: unknown): boolean {
+  const code = sqlState(err)
+  if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true
+  if (err instanceof AggregateError) return err.errors.some(isConnectionError)
+  return err instanceof Error && CONNECTION_MESSAGES.test(err.message)
+}

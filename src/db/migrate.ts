@@ -10,3 +10,10 @@ export async function migrateToLatest (db: Kysely<Database>): Promise<string[]> 
   if (error) throw error instanceof Error ? error : new Error(String(error))
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
+
+// Names of known migrations not yet applied to this database (readiness).
+export async function pendingMigrations (db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const all = await migrator.getMigrations()
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name)
+}

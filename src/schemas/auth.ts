@@ -6,7 +6,7 @@ export const LoginBody = Type.Object({
   email: Email,
   // Any length up to the signup maximum: a wrong password is a 403, not a validation error.
   password: Type.String({ minLength: 1, maxLength: 128 })
-}, { additionalProperties: false })
+}, { additionalProperties: false, examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] })
 
 export type LoginBody = Static<typeof LoginBody>
 
@@ -46,6 +46,6 @@ export type SessionParams = Static<typeof SessionParams>
 export const ChangePasswordBody = Type.Object({
   current_password: Type.String({ minLength: 1, maxLength: 128 }),
   new_password: Password
-}, { additionalProperties: false })
+}, { additionalProperties: false, examples: [{ current_password: 'correct horse battery staple', new_password: 'a new and longer passphrase' }] })
 
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>

@@ -15,7 +15,11 @@ export const SignupBody = Type.Object({
   last_name: Type.String({ maxLength: 25 }),
   email: Email,
   password: Password
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  // Shown in the docs' "Try it out"; a test sends it to the route.
+  examples: [{ username: 'ada', first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', password: 'correct horse battery staple' }]
+})
 
 export type SignupBody = Static<typeof SignupBody>
 

@@ -2,6 +2,10 @@
 import fp from 'fastify-plugin'
 import type { FastifyError } from 'fastify'
 import { AppError, errorBody, type ErrorCode } from '../../lib/errors.js'
+import { isConnectionError } from '../../db/errors.js'
+
+// The database usually comes back within seconds (restart, failover); the pool reconnects by itself.
+const DATABASE_RETRY_AFTER = '5'
 
 const codeByFastifyCode: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
@@ -22,6 +26,7 @@ const codeByStatus: Record<number, ErrorCode> = {
 export function toAppError (error: FastifyError | AppError): AppError | undefined {
   if (error instanceof AppError) return error
   if (error.validation) return new AppError('validation_error', error.message)
+  if (isConnectionError(error)) return new AppError('service_unavailable', undefined, { 'retry-after': DATABASE_RETRY_AFTER })
   const status = error.statusCode ?? 500
   if (status >= 500) return undefined
   const code = codeByFastifyCode[error.code] ?? codeByStatus[status] ?? 'bad_request'
@@ -33,6 +38,9 @@ export function toAppError (error: FastifyError | AppError): AppError | undefine
 export default fp(async function errorHandler (fastify) {
   fastify.setErrorHandler<FastifyError | AppError>(function (error, request, reply) {
     const appError = toAppError(error)
+    if (appError?.errorCode === 'service_unavailable' && !(error instanceof AppError)) {
+      request.log.warn({ err: error }, 'backing service unreachable')
+    }
     if (appError === undefined) {
       request.log.error({ err: error }, 'request failed')
       return reply.code(500).send(errorBody(500, 'server_error', 'Internal Server Error'))

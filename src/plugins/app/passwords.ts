@@ -1,7 +1,10 @@
 // argon2id hashing at OWASP parameters, and the decoy verification that makes unknown e-mails cost the same.
+// At most `concurrency` hashes run at once and `queue` wait; past that a request gets 503 `overloaded`
+// at once, instead of every request waiting longer and longer behind the thread pool.
 import fp from 'fastify-plugin'
 import { randomBytes } from 'node:crypto'
 import argon2 from 'argon2'
+import { AppError } from '../../lib/errors.js'
 
 export const HASH_OPTIONS = {
   type: argon2.argon2id,
@@ -28,17 +31,47 @@ function canonical (hash: string): string {
   return hash.replace(/\$m=(\d+),p=(\d+),t=(\d+)\$/, '$m=$1,t=$3,p=$2$')
 }
 
-export async function createPasswords (): Promise<Passwords> {
-  const hash = async (password: string) => canonical(await argon2.hash(password, HASH_OPTIONS))
+export interface HashLimits {
+  concurrency: number
+  queue: number
+}
+
+const RETRY_AFTER_SECONDS = '1'
+
+// A counting semaphore with a bounded wait list.
+export function createHashGate ({ concurrency, queue }: HashLimits) {
+  let running = 0
+  const waiting: Array<() => void> = []
+  const release = () => {
+    const next = waiting.shift()
+    if (next) next()
+    else running--
+  }
+  return async function run<T> (work: () => Promise<T>): Promise<T> {
+    if (running < concurrency) running++
+    else if (waiting.length < queue) await new Promise<void>((resolve) => waiting.push(resolve))
+    else throw new AppError('overloaded', undefined, { 'retry-after': RETRY_AFTER_SECONDS })
+    try {
+      return await work()
+    } finally {
+      release()
+    }
+  }
+}
+
+export async function createPasswords (limits: HashLimits): Promise<Passwords> {
+  const run = createHashGate(limits)
+  const hash = async (password: string) => canonical(await run(() => argon2.hash(password, HASH_OPTIONS)))
   // Made up front so the first unknown e-mail does not also pay for a hash.
   const decoy = await hash(randomBytes(16).toString('hex'))
   return {
     hash,
     async verify (stored, password) {
       try {
-        const ok = await argon2.verify(stored ?? decoy, password)
+        const ok = await run(() => argon2.verify(stored ?? decoy, password))
         return ok && stored !== undefined
-      } catch {
+      } catch (err) {
+        if (err instanceof AppError) throw err
         // A malformed stored hash is a failed login, not a crash.
         return false
       }
@@ -50,6 +83,7 @@ export async function createPasswords (): Promise<Passwords> {
 }
 
 export default fp(async function passwords (fastify) {
-  const passwords = await createPasswords()
+  const { HASH_CONCURRENCY, HASH_QUEUE } = fastify.config
+  const passwords = await createPasswords({ concurrency: HASH_CONCURRENCY, queue: HASH_QUEUE })
   fastify.decorate('passwords', passwords)
-}, { name: 'passwords' })
+}, { name: 'passwords', dependencies: ['env'] })

@@ -1,24 +1,42 @@
-// GET /health: 200 while the database answers, 503 when it does not.
+// GET /health: liveness, no I/O. GET /health/ready: the database answers and every migration is applied.
+// Both stay answered while the server sheds load, so an orchestrator never restarts a merely busy instance.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { sql } from 'kysely'
 import { errorResponses } from '../../schemas/errors.js'
 import { AppError } from '../../lib/errors.js'
+import { pendingMigrations } from '../../db/migrate.js'
+import { allowUnderPressure } from '../../plugins/external/under-pressure.js'
+
+const Ok = Type.Object({ status: Type.Literal('ok') }, { title: 'HealthOk' })
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/', {
+    config: { pressureHandler: allowUnderPressure },
     schema: {
-      summary: 'Liveness and database reachability',
+      summary: 'Liveness: the process is up and serving requests',
       tags: ['health'],
-      response: { 200: Type.Object({ status: Type.Literal('ok') }), ...errorResponses(503) }
+      response: { 200: Ok }
+    }
+  }, async () => ({ status: 'ok' as const }))
+
+  fastify.get('/ready', {
+    config: { pressureHandler: allowUnderPressure },
+    schema: {
+      summary: 'Readiness: the database is reachable and fully migrated',
+      tags: ['health'],
+      response: { 200: Ok, ...errorResponses(503) }
     }
   }, async (request) => {
+    let pending: string[]
     try {
       await sql`select 1`.execute(fastify.db)
+      pending = await pendingMigrations(fastify.db)
     } catch (err) {
-      request.log.warn({ err }, 'health check: database unreachable')
+      request.log.warn({ err }, 'readiness: database unreachable')
       throw new AppError('service_unavailable', 'Database unreachable')
     }
+    if (pending.length > 0) throw new AppError('service_unavailable', `Migrations pending: ${pending.join(', ')}`)
     return { status: 'ok' as const }
   })
 }

@@ -8,7 +8,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { usersRepository, passwords, sessionService } = fastify
 
   fastify.post('/change_password', {
-    onRequest: fastify.authenticate,
+    onRequest: [fastify.rateLimits.changePasswordPerIp, fastify.authenticate],
     schema: {
       summary: 'Change your password; every other session ends',
       tags: ['auth'],

@@ -6,10 +6,11 @@ import { accountChange, normaliseEmail } from '../../../../lib/users.js'
 import { AppError } from '../../../../lib/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { usersRepository, passwords, sessionService } = fastify
+  const { usersRepository, passwords, sessionService, rateLimits } = fastify
 
   fastify.post('/login', {
     preValidation: normaliseEmail,
+    preHandler: rateLimits.loginAllowed,
     schema: {
       summary: 'Log in with e-mail and password',
       tags: ['auth'],
@@ -23,6 +24,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     // still checked: same work, same answer.
     if (!await passwords.verify(user?.password_hash, password) || user === undefined || user.disabled_at !== null) {
       request.log.info({ email }, 'login failed')
+      await rateLimits.loginFailed(request)
       throw new AppError('invalid_email_or_password')
     }
     if (passwords.needsRehash(user.password_hash)) {

@@ -7,6 +7,7 @@ import { AppError } from '../../../../lib/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/signup', {
+    onRequest: fastify.rateLimits.signupPerIp,
     preValidation: normaliseEmail,
     schema: {
       summary: 'Create an account',

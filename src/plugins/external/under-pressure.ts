@@ -1,0 +1,23 @@
+// @fastify/under-pressure: shed load with 503 `overloaded` while the event loop is saturated.
+// Routes opt out with `config: { pressureHandler: allowUnderPressure }` (the health checks).
+import fp from 'fastify-plugin'
+import fastifyUnderPressure from '@fastify/under-pressure'
+import { AppError } from '../../lib/errors.js'
+
+const RETRY_AFTER_SECONDS = 5
+
+export const allowUnderPressure = (): void => {}
+
+export default fp(async function underPressure (fastify) {
+  await fastify.register(fastifyUnderPressure, {
+    maxEventLoopDelay: fastify.config.MAX_EVENT_LOOP_DELAY,
+    maxEventLoopUtilization: fastify.config.MAX_EVENT_LOOP_UTILIZATION,
+    // Utilisation over the last sample, not since start: shed while busy now, stop once it passes.
+    eventLoopUtilizationMode: 'interval',
+    exposeStatusRoute: false,
+    pressureHandler: async (request, _reply, type, value) => {
+      request.log.warn({ type, value }, 'shedding load')
+      throw new AppError('overloaded', undefined, { 'retry-after': String(RETRY_AFTER_SECONDS) })
+    }
+  })
+}, { name: 'under-pressure', dependencies: ['env'] })

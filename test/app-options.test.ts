@@ -1,0 +1,61 @@
+import { test } from 'tap'
+import Fastify from 'fastify'
+import { build, signupBody, bearer, uniqueEmail } from './helper.js'
+import { serverOptions } from '../src/app.js'
+
+test('logs carry no password, hash or token, through a whole session of use', async (t) => {
+  const logLines: string[] = []
+  const app = await build(t, { logLines })
+  const password = 'never-log-this-password-1'
+  const newPassword = 'never-log-this-password-2'
+  const wrongPassword = 'never-log-this-wrong-guess'
+  const body = signupBody({ password, email: uniqueEmail('Redact').toUpperCase() })
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: body })).statusCode, 201)
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: body.email, password: wrongPassword } })).statusCode, 403)
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: body.email, password } })
+  const { access_token: access, refresh_token: refresh, user } = login.json()
+  const rotated = (await app.inject({ method: 'GET', url: '/api/v1/auth/refresh_token', headers: bearer(refresh) })).json()
+  const change = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/change_password?token=' + access,
+    headers: { ...bearer(rotated.access_token), cookie: `session=${refresh}` },
+    payload: { current_password: password, new_password: newPassword }
+  })
+  t.equal(change.statusCode, 200)
+  // A careless log call in future code is caught by the redact paths.
+  app.log.info({ body: { password, access_token: access }, refresh_token: refresh, headers: { authorization: `Bearer ${access}` } }, 'careless')
+
+  const log = logLines.join('')
+  t.ok(logLines.length > 10, `${logLines.length} log lines captured`)
+  for (const secret of [password, newPassword, wrongPassword, access, refresh, rotated.access_token, rotated.refresh_token, '$argon2id$']) {
+    t.notOk(log.includes(secret), `no log line contains ${secret.slice(0, 12)}...`)
+  }
+  const careless = logLines.map((line) => JSON.parse(line)).find((line) => line.msg === 'careless')
+  t.same(careless.body, { password: '[redacted]', access_token: '[redacted]' })
+  t.equal(careless.refresh_token, '[redacted]')
+  t.equal(careless.headers.authorization, '[redacted]')
+
+  const entries = logLines.map((line) => JSON.parse(line))
+  t.ok(entries.find((e) => e.msg === 'login failed' && e.email === body.email.toLowerCase()), 'failure logged with the normalised e-mail')
+  t.ok(entries.find((e) => e.msg === 'login succeeded' && e.user === user.uid), 'success logged with the user id')
+  t.ok(entries.every((e) => e.msg !== 'incoming request' || typeof e.reqId === 'string'), 'requests are logged with their ids')
+})
+
+test('LOG_PRETTY selects pino-pretty; otherwise logs are JSON lines', async (t) => {
+  const pretty = serverOptions({ LOG_LEVEL: 'info', LOG_PRETTY: true, TRUST_PROXY: '' })
+  t.match(pretty.logger, { level: 'info', transport: { target: 'pino-pretty' } })
+  const app = Fastify(pretty)
+  await app.ready()
+  await app.close()
+
+  const json = serverOptions({ LOG_LEVEL: 'warn', LOG_PRETTY: false, TRUST_PROXY: '' })
+  t.match(json.logger, { level: 'warn' })
+  t.notOk((json.logger as { transport?: unknown }).transport)
+})
+
+test('TRUST_PROXY: off by default, true, or a list of proxy addresses', async (t) => {
+  const options = (TRUST_PROXY: string) => serverOptions({ LOG_LEVEL: 'info', LOG_PRETTY: false, TRUST_PROXY }).trustProxy
+  t.equal(options(''), false)
+  t.equal(options('true'), true)
+  t.same(options('10.0.0.1, 10.1.0.0/16'), ['10.0.0.1', '10.1.0.0/16'])
+})

@@ -1,0 +1,106 @@
+import { test } from 'tap'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const read = (file: string) => readFileSync(`${root}${file}`, 'utf8')
+
+const dockerfile = read('Dockerfile')
+const compose = read('compose.yml')
+const envExample = read('.env.example')
+const productionDoc = read('docs/production.md')
+
+// Variables .env.example documents, set (`NAME=`) or shown commented out (`# NAME=`).
+const documented = new Set([...envExample.matchAll(/^(?:# )?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1] ?? ''))
+// Variables the README's configuration table already covered before this work.
+const inReadme = ['HOST', 'PORT', 'DATABASE_URL', 'DATA_DIR', 'JWT_SECRET', 'JWT_ALGORITHM', 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'REFRESH_REUSE_WINDOW', 'SESSION_MAX_AGE', 'LOG_LEVEL']
+
+// The runtime stage: everything after the last FROM.
+const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '))
+
+function dockerEnv (): Record<string, string> {
+  const block = /^ENV ((?:.*\\\n)*.*)$/m.exec(runtime)?.[1] ?? ''
+  return Object.fromEntries([...block.matchAll(/([A-Z_]+)=(\S+)/g)].map((m) => [m[1], m[2]]))
+}
+
+// The `environment:` mapping of one compose service, read as indented `KEY: value` lines.
+function serviceEnvironment (service: string): Record<string, string> {
+  const lines = compose.split('\n')
+  const start = lines.indexOf(`  ${service}:`)
+  const env: Record<string, string> = {}
+  let inEnv = false
+  for (const line of lines.slice(start + 1)) {
+    if (/^ {2}\S/.test(line) || /^\S/.test(line)) break
+    if (/^ {4}environment:/.test(line)) { inEnv = true; continue }
+    if (inEnv && /^ {6}[A-Z_]+:/.test(line)) {
+      const [, key = '', value = ''] = /^ {6}([A-Z_]+):\s*(.*)$/.exec(line) ?? []
+      env[key] = value
+    } else if (inEnv && /^ {4}\S/.test(line)) inEnv = false
+  }
+  return env
+}
+
+test('Dockerfile: multi-stage node:20-slim, production deps only, non-root, health-checked', async (t) => {
+  t.equal([...dockerfile.matchAll(/^FROM node:20-slim/gm)].length, 2, 'two stages on node:20-slim')
+  t.match(runtime, /^RUN npm ci --omit=dev/m)
+  t.match(runtime, /^COPY --from=build \/app\/dist \.\/dist$/m)
+  t.match(runtime, /^USER node$/m)
+  t.match(runtime, /^HEALTHCHECK .*\n?.*\/health/m)
+  t.match(runtime, /^CMD \["node", "dist\/server\.js"\]$/m)
+})
+
+test('the image\'s environment, port and start command match .env.example and the docs', async (t) => {
+  const env = dockerEnv()
+  t.equal(env.HOST, '0.0.0.0')
+  t.equal(/^EXPOSE (\d+)$/m.exec(runtime)?.[1], env.PORT, 'EXPOSE is the PORT it listens on')
+  t.equal(env.NODE_OPTIONS, '--require=/app/dist/threadpool.cjs', 'the thread-pool preload')
+  for (const name of Object.keys(env).filter((n) => n !== 'NODE_OPTIONS')) {
+    t.ok(documented.has(name), `${name} is documented in .env.example`)
+  }
+  t.ok(productionDoc.includes('CMD ["node", "dist/server.js"]'), 'docs name the start command')
+  t.ok(productionDoc.includes(`PORT=${env.PORT}`) && productionDoc.includes('HOST=0.0.0.0'), 'docs name the image environment')
+  for (const name of [...documented].filter((n) => !inReadme.includes(n))) {
+    t.ok(productionDoc.includes(`\`${name}\``), `${name} is in docs/production.md`)
+  }
+})
+
+test('compose.yml: the API and PostgreSQL 16 with a volume, the API waiting for its healthcheck', async (t) => {
+  const api = serviceEnvironment('api')
+  t.match(api.DATABASE_URL, /^postgres:\/\/.+@db:5432\//, 'DATABASE_URL points at the db service')
+  t.match(api.JWT_SECRET, /^\$\{JWT_SECRET:\?/, 'JWT_SECRET is required from the environment')
+  t.equal(api.HOST, '0.0.0.0')
+  for (const name of Object.keys(api)) t.ok(documented.has(name), `${name} is documented in .env.example`)
+  t.match(compose, /ports:\n\s+- "(\d+):\1"/, 'the published port is the container port')
+  t.equal(/ports:\n\s+- "\d+:(\d+)"/.exec(compose)?.[1], api.PORT)
+  t.match(compose, /depends_on:\n\s+db:\n\s+condition: service_healthy/)
+  t.match(compose, /image: postgres:16\n/)
+  t.match(compose, /healthcheck:\n\s+test: \["CMD-SHELL", "pg_isready/)
+  t.match(compose, /- pgdata:\/var\/lib\/postgresql\/data/)
+  t.match(compose, /^volumes:\n {2}pgdata:/m)
+})
+
+// The compose CLI validates the file without a Docker engine. It is the v2 plugin (`docker
+// compose`) or the v1 `docker-compose`, whichever is installed.
+function composeCommand (): string[] | undefined {
+  if (spawnSync('docker', ['compose', 'version']).status === 0) return ['docker', 'compose']
+  if (spawnSync('docker-compose', ['version']).status === 0) return ['docker-compose']
+  return undefined
+}
+
+const cli = composeCommand()
+
+test('docker compose config accepts compose.yml, and refuses it without JWT_SECRET', { skip: cli ? false : 'no compose CLI installed' }, async (t) => {
+  const [command = 'docker', ...args] = cli ?? []
+  // No engine to reach, and no .env: only the variables given here.
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DOCKER_HOST: 'unix:///nonexistent.sock' }
+  const emptyEnvFile = join(mkdtempSync(join(tmpdir(), 'bookly-compose-')), 'empty.env')
+  writeFileSync(emptyEnvFile, '')
+  const config = [...args, '--env-file', emptyEnvFile, '-f', `${root}compose.yml`, 'config', '-q']
+  t.doesNotThrow(() => execFileSync(command, config, { cwd: root, env: { ...env, JWT_SECRET: 'x'.repeat(32) }, stdio: 'pipe' }))
+  const missing = spawnSync(command, config, { cwd: root, env })
+  t.not(missing.status, 0)
+  t.match(String(missing.stderr), /JWT_SECRET/)
+})

@@ -1,0 +1,67 @@
+import { test } from 'tap'
+import type { FastifyError } from 'fastify'
+import { build, freshPostgresDatabase, onPostgres, signupAndLogin, signupBody, bearer, startTcpProxy, PASSWORD } from '../../helper.js'
+import { toAppError } from '../../../src/plugins/app/error-handler.js'
+
+const serviceUnavailable = { statusCode: 503, error: 'Service Unavailable', error_code: 'service_unavailable', message: 'Service temporarily unavailable' }
+
+const withCode = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {}) as FastifyError
+
+test('connection failures of the database map to 503 service_unavailable; other errors do not', async (t) => {
+  const unreachable = [
+    withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'),
+    withCode('read ECONNRESET', 'ECONNRESET'),
+    withCode('terminating connection due to administrator command', '57P01'),
+    withCode('the database system is starting up', '57P03'),
+    withCode('connection failure', '08006'),
+    withCode('Connection terminated unexpectedly'),
+    withCode('timeout exceeded when trying to connect'),
+    Object.assign(new AggregateError([withCode('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')], 'connect failed')) as unknown as FastifyError
+  ]
+  for (const err of unreachable) {
+    t.match(toAppError(err), { errorCode: 'service_unavailable', statusCode: 503, headers: { 'retry-after': '5' } }, err.message)
+  }
+  t.equal(toAppError(withCode('duplicate key', '23505')), undefined, 'a constraint violation stays a 500 unless handled')
+  t.equal(toAppError(withCode('boom')), undefined)
+})
+
+test('a request that meets an unreachable database gets 503, no stack, no SQL', async (t) => {
+  const app = await build(t)
+  const user = await signupAndLogin(app)
+  const repo = app.usersRepository
+  const original = repo.findByEmail
+  repo.findByEmail = async () => { throw withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED') }
+  t.teardown(() => { repo.findByEmail = original })
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD } })
+  t.equal(res.statusCode, 503)
+  t.same(res.json(), serviceUnavailable)
+  t.equal(res.headers['retry-after'], '5')
+})
+
+test('PostgreSQL stopping and coming back: 503 while it is away, recovery without a restart', { skip: onPostgres ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
+  const direct = new URL(await freshPostgresDatabase())
+  let proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432))
+  const port = proxy.port
+  t.teardown(() => proxy.close())
+  const proxied = new URL(direct)
+  proxied.host = `127.0.0.1:${port}`
+  const app = await build(t, { database: { DATABASE_URL: proxied.toString() } })
+  const user = await signupAndLogin(app)
+  const login = () => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD } })
+
+  await proxy.close()
+  const down = await login()
+  t.equal(down.statusCode, 503, 'login while the database is away')
+  t.same(down.json(), serviceUnavailable)
+  t.equal(down.headers['retry-after'], '5')
+  const signup = await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: signupBody() })
+  t.equal(signup.statusCode, 503, 'signup while the database is away')
+  const sessions = await app.inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: bearer(user.access) })
+  t.equal(sessions.statusCode, 503, 'an authenticated read while the database is away')
+  t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200, 'liveness holds')
+  t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 503, 'readiness fails')
+
+  proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432), port)
+  t.equal((await login()).statusCode, 200, 'login once the database is back')
+  t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200, 'ready again')
+})

@@ -1,0 +1,52 @@
+import { test } from 'tap'
+import { build, signupAndLogin, PASSWORD } from '../../helper.js'
+import { createHashGate } from '../../../src/plugins/app/passwords.js'
+import { AppError } from '../../../src/lib/errors.js'
+
+test('the hash gate runs `concurrency` at once, queues `queue`, and refuses the rest at once', async (t) => {
+  const run = createHashGate({ concurrency: 1, queue: 1 })
+  let running = 0
+  let peak = 0
+  const work = async () => {
+    running++
+    peak = Math.max(peak, running)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    running--
+    return 'done'
+  }
+  const results = await Promise.allSettled([run(work), run(work), run(work)])
+  t.equal(peak, 1)
+  t.same(results.slice(0, 2).map((r) => r.status), ['fulfilled', 'fulfilled'])
+  const refused = results[2]
+  t.equal(refused?.status, 'rejected')
+  const reason = refused?.status === 'rejected' ? refused.reason : undefined
+  t.ok(reason instanceof AppError)
+  t.match(reason, { errorCode: 'overloaded', statusCode: 503, headers: { 'retry-after': '1' } })
+  t.equal(await run(work), 'done', 'slots are released after failures and successes alike')
+})
+
+test('a flood of logins with one hashing slot gets fast 503s while /health answers', async (t) => {
+  const app = await build(t, { config: { HASH_CONCURRENCY: 1, HASH_QUEUE: 1 } })
+  const user = await signupAndLogin(app)
+  const logins = Array.from({ length: 20 }, (_, i) => app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: i % 2 ? user.email : `nobody${i}@example.com`, password: i % 4 === 1 ? PASSWORD : 'wrong password' }
+  }))
+  const health = Array.from({ length: 5 }, () => app.inject({ method: 'GET', url: '/health' }))
+  const [loginResults, healthResults] = await Promise.all([Promise.all(logins), Promise.all(health)])
+
+  const overloaded = loginResults.filter((res) => res.statusCode === 503)
+  t.ok(overloaded.length >= 10, `${overloaded.length} of 20 logins shed`)
+  for (const res of overloaded) {
+    t.same(res.json(), { statusCode: 503, error: 'Service Unavailable', error_code: 'overloaded', message: 'Server is busy, please retry shortly' })
+    t.equal(res.headers['retry-after'], '1')
+  }
+  const answered = loginResults.filter((res) => res.statusCode !== 503)
+  t.ok(answered.length >= 2, 'the slot and the queue were served')
+  t.ok(answered.every((res) => [200, 403].includes(res.statusCode)), 'served logins got real answers')
+  t.same(healthResults.map((res) => res.statusCode), [200, 200, 200, 200, 200])
+
+  const after = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD } })
+  t.equal(after.statusCode, 200, 'hashing is available again once the flood has passed')
+})
