@@ -11,7 +11,8 @@ import { PGlite } from '@electric-sql/pglite'
 import serviceApp, { serverOptions, type AppOptions } from '../src/app.js'
 import type { Config } from '../src/config.js'
 
-type Test = typeof tap
+// All build() needs of a test; a subtest's type is not tap's root type.
+type Test = Pick<typeof tap, 'teardown'>
 
 export const TEST_SECRET = randomBytes(32).toString('hex')
 export const PASSWORD = 'correct horse battery staple'

@@ -1,0 +1,42 @@
+import { test } from 'tap'
+import { build, signupAndLogin, bearer, errorCode } from '../../../../helper.js'
+
+const url = '/api/v1/auth/verify'
+
+test('a valid access token answers 200 with its subject, session and role', async (t) => {
+  const app = await build(t)
+  const user = await signupAndLogin(app)
+  const res = await app.inject({ method: 'GET', url, headers: bearer(user.access) })
+  t.equal(res.statusCode, 200)
+  const body = res.json()
+  t.same(Object.keys(body).sort(), ['role', 'sid', 'sub'])
+  t.equal(body.sub, user.uid)
+  t.equal(body.role, 'user')
+  t.equal(body.sid, app.jwt.access.decode<{ sid: string }>(user.access)?.sid)
+  t.equal(res.headers['cache-control'], 'no-store')
+})
+
+test('no Authorization header is 401 not_authenticated', async (t) => {
+  const app = await build(t)
+  const res = await app.inject({ method: 'GET', url })
+  t.equal(res.statusCode, 401)
+  t.equal(errorCode(res), 'not_authenticated')
+})
+
+test('a refresh token is 401 access_token_required', async (t) => {
+  const app = await build(t)
+  const user = await signupAndLogin(app)
+  const res = await app.inject({ method: 'GET', url, headers: bearer(user.refresh) })
+  t.equal(res.statusCode, 401)
+  t.equal(errorCode(res), 'access_token_required')
+})
+
+test('after logout the access token is 401 token_revoked', async (t) => {
+  const app = await build(t)
+  const user = await signupAndLogin(app)
+  const logout = await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(user.access) })
+  t.equal(logout.statusCode, 200)
+  const res = await app.inject({ method: 'GET', url, headers: bearer(user.access) })
+  t.equal(res.statusCode, 401)
+  t.equal(errorCode(res), 'token_revoked')
+})
