@@ -32,6 +32,8 @@ export function serverOptions (stream?: NodeJS.WritableStream): FastifyServerOpt
       }
     },
     bodyLimit: 1024 * 1024,
+    // The first start on an empty DATA_DIR runs PGlite's initdb, 8-20 s on a small shared machine.
+    pluginTimeout: 60_000,
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },

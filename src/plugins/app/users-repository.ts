@@ -1,13 +1,14 @@
 // Users: small functions over Kysely. E-mails arrive normalised (trimmed, lower-cased).
 import fp from 'fastify-plugin'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database, NewUser, Role, User } from '../../db/types.js'
 import { isUniqueViolation } from '../../db/errors.js'
 
 export function createUsersRepository (db: Kysely<Database>) {
   return {
+    // lower(email), as the unique index is built, so the lookup is an index scan, not a table scan.
     findByEmail (email: string): Promise<User | undefined> {
-      return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()
+      return db.selectFrom('users').selectAll().where(sql`lower(email)`, '=', email).executeTakeFirst()
     },
 
     findByUid (uid: string): Promise<User | undefined> {
