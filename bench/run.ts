@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import pg from 'pg'
+import { createScratchDatabase } from '../src/db/scratch-database.js'
 import { nodeArgsFor, repoRoot, startRawArgon2, startServer, trackPeakRss, type Child } from './children.js'
 import { createBooks, login, newEmail, PASSWORD, signup, signupBody } from './fixtures.js'
 import { runLoad, summarise, type LoadSpec, type Measurement } from './load.js'
@@ -91,20 +91,9 @@ function http (name: string, spec: () => Promise<LoadSpec> | LoadSpec, onRun?: (
 }
 
 async function freshDatabase (adminUrl: string): Promise<string> {
-  const name = `bookly_bench_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  cleanups.push(async () => {
-    const client = new pg.Client({ connectionString: adminUrl })
-    await client.connect()
-    await client.query(`drop database if exists ${name} with (force)`)
-    await client.end()
-  })
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return url.toString()
+  const { url, drop } = await createScratchDatabase(adminUrl, 'bookly_bench')
+  cleanups.push(drop)
+  return url
 }
 
 const med = (name: string, field: keyof Pick<Measurement, 'rps' | 'p50' | 'p99'>) =>

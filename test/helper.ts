@@ -1,15 +1,15 @@
 // Builds the app exactly as src/server.ts does, with configuration passed in, on a database
 // of its own: PGlite in memory (one per test process), or a fresh PostgreSQL database per
 // test file when TEST_DATABASE_URL is set.
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import fp from 'fastify-plugin'
-import pg from 'pg'
 import tap from 'tap'
 import { PGlite } from '@electric-sql/pglite'
 import serviceApp, { serverOptions, type AppOptions } from '../src/app.js'
 import type { Config } from '../src/config.js'
+import { createScratchDatabase } from '../src/db/scratch-database.js'
 
 // All build() needs of a test; a subtest's type is not tap's root type.
 type Test = Pick<typeof tap, 'teardown'>
@@ -25,20 +25,9 @@ let databaseUrl: Promise<string> | undefined
 
 // A new, empty PostgreSQL database, dropped when the test process ends.
 export async function freshPostgresDatabase (): Promise<string> {
-  const name = `bookly_test_${randomUUID().replaceAll('-', '')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  tap.teardown(async () => {
-    const client = new pg.Client({ connectionString: adminUrl })
-    await client.connect()
-    await client.query(`drop database if exists ${name} with (force)`)
-    await client.end()
-  })
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return url.toString()
+  const { url, drop } = await createScratchDatabase(adminUrl, 'bookly_test')
+  tap.teardown(drop)
+  return url
 }
 
 async function sharedDatabase (): Promise<Pick<AppOptions, 'pglite'> & { DATABASE_URL: string }> {
