@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify'
 
 export default async function authHooks (fastify: FastifyInstance) {
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('cache-control', 'no-store')
+    done()
   })
 }
