@@ -16,6 +16,7 @@ async function measure (mode: string, concurrency: number, durationMs: number) {
   // Warm-up: one round on every loop, so the threadpool and its memory are in place.
   await Promise.all(Array.from({ length: concurrency }, once))
   const latencies: number[] = []
+  const cpu = process.cpuUsage()
   const start = performance.now()
   const end = start + durationMs
   const loop = async () => {
@@ -26,7 +27,8 @@ async function measure (mode: string, concurrency: number, durationMs: number) {
     }
   }
   await Promise.all(Array.from({ length: concurrency }, loop))
-  return { ops: latencies.length, seconds: (performance.now() - start) / 1000, latencies }
+  const { user, system } = process.cpuUsage(cpu)
+  return { ops: latencies.length, seconds: (performance.now() - start) / 1000, cpuSeconds: (user + system) / 1e6, latencies }
 }
 
 process.stdout.write('ready\n')

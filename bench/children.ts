@@ -113,9 +113,18 @@ export function trackPeakRss (pid: number): { before: number, peak: () => number
   }
 }
 
+// CPU seconds (user + system, every thread) a process has used so far.
+export function cpuSeconds (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name, which may hold spaces: utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 export interface Argon2Throughput {
   ops: number
   seconds: number
+  cpuSeconds: number
   latencies: number[]
 }
 

@@ -5,6 +5,7 @@ export interface Row {
   rps: string
   p50: string
   p99: string
+  cpu: string
   against: string
   ratio: string
   target: string
@@ -17,13 +18,14 @@ export const columns: Array<[keyof Row, string]> = [
   ['rps', 'req/s'],
   ['p50', 'p50 ms'],
   ['p99', 'p99 ms'],
+  ['cpu', 'CPU ms/req'],
   ['against', 'compared with'],
   ['ratio', 'ratio'],
   ['target', 'target'],
   ['met', 'met']
 ]
 
-const numeric = new Set<keyof Row>(['connections', 'rps', 'p50', 'p99', 'ratio'])
+const numeric = new Set<keyof Row>(['connections', 'rps', 'p50', 'p99', 'cpu', 'ratio'])
 
 export function textTable (rows: Row[]): string {
   const widths = columns.map(([key, title]) => Math.max(title.length, ...rows.map((r) => r[key].length)))
