@@ -40,3 +40,15 @@ test('after logout the access token is 401 token_revoked', async (t) => {
   t.equal(res.statusCode, 401)
   t.equal(errorCode(res), 'token_revoked')
 })
+
+test('an accepted access token is refused once it expires', async (t) => {
+  const app = await build(t, { config: { ACCESS_TOKEN_TTL: 1 } })
+  const user = await signupAndLogin(app)
+  const first = await app.inject({ method: 'GET', url, headers: bearer(user.access) })
+  t.equal(first.statusCode, 200)
+  const exp = app.jwt.access.decode<{ exp: number }>(user.access)?.exp ?? 0
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 50))
+  const later = await app.inject({ method: 'GET', url, headers: bearer(user.access) })
+  t.equal(later.statusCode, 401)
+  t.equal(errorCode(later), 'invalid_token')
+})
