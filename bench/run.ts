@@ -26,8 +26,9 @@ const settings = smoke
       repeat: Math.max(1, Math.round(envNumber('BENCH_REPEAT', 3))),
       warmup: envNumber('BENCH_WARMUP', 1),
       connections: envNumber('BENCH_CONNECTIONS', 10),
-      // argon2-bound scenarios: two per core keeps the threadpool busy without a deep queue.
-      hashConnections: envNumber('BENCH_HASH_CONNECTIONS', 4)
+      // argon2-bound scenarios: twice the default libuv threadpool (4), so a hash is always
+      // queued while a connection is between requests and both cores stay busy with argon2.
+      hashConnections: envNumber('BENCH_HASH_CONNECTIONS', 8)
     }
 const { duration, repeat, warmup, connections, hashConnections } = settings
 
