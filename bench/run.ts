@@ -126,12 +126,6 @@ async function main (): Promise<void> {
   cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }))
   const adminUrl = process.env.BENCH_DATABASE_URL ?? ''
   const dataDir = join(tmp, 'data')
-  const [databaseUrl] = await Promise.all([
-    adminUrl === '' ? '' : freshDatabase(adminUrl),
-    adminUrl === '' ? initDataDir(dataDir) : undefined,
-    build()
-  ])
-  progress('built')
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -141,20 +135,32 @@ async function main (): Promise<void> {
   const serviceEnv: NodeJS.ProcessEnv = {
     ...childEnv,
     JWT_SECRET: randomBytes(32).toString('hex'),
-    DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl
+    DATA_DIR: dataDir
   }
   // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS): the service's only.
   const serviceArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
 
-  const [serviceChild, baselineChild, rawArgon2] = await Promise.all([
-    startServer({ name: 'service', args: [...serviceArgs, join(repoRoot, 'dist/server.js')], env: serviceEnv, cwd: tmp, readyPath: '/health' }),
-    startServer({ name: 'baseline server', args: nodeArgsFor(join(repoRoot, 'bench/baseline-server.ts')), env: childEnv, cwd: tmp, readyPath: '/' }),
-    startRawArgon2(childEnv, tmp)
+  // The baseline server and the raw argon2 child run from source: they start while the build runs.
+  // Each child is recorded as soon as it runs, so a failed build still stops it.
+  const [databaseUrl, rawArgon2] = await Promise.all([
+    adminUrl === '' ? '' : freshDatabase(adminUrl),
+    startRawArgon2(childEnv, tmp).then((raw) => {
+      cleanups.push(async () => raw.stop())
+      return raw
+    }),
+    startServer({ name: 'baseline server', args: nodeArgsFor(join(repoRoot, 'bench/baseline-server.ts')), env: childEnv, cwd: tmp, readyPath: '/' })
+      .then((child) => { baseline = child }),
+    adminUrl === '' ? initDataDir(dataDir) : undefined,
+    build()
   ])
-  service = serviceChild
-  baseline = baselineChild
-  cleanups.push(async () => rawArgon2.stop())
+  progress('built')
+  service = await startServer({
+    name: 'service',
+    args: [...serviceArgs, join(repoRoot, 'dist/server.js')],
+    env: { ...serviceEnv, DATABASE_URL: databaseUrl },
+    cwd: tmp,
+    readyPath: '/health'
+  })
   progress('service, baseline server and raw argon2 child started')
   const base = service.url
   const email = await signup(base)
