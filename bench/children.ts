@@ -56,9 +56,13 @@ export async function startServer (opts: StartOptions): Promise<Child> {
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const output = tail(child)
+  // Should the bench itself die (an uncaught error, a closed stdout pipe), the server goes too.
+  const orphanGuard = () => child.kill('SIGKILL')
+  process.once('exit', orphanGuard)
   let exit: string | undefined
   const exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
     exit = `${opts.name} exited (${signal ?? `code ${code}`}): ${output().trim()}`
+    process.off('exit', orphanGuard)
     resolve()
   }))
   const url = `http://127.0.0.1:${port}`

@@ -123,7 +123,8 @@ async function main (): Promise<void> {
   progress(`bookly bench${smoke ? ' (smoke)' : ''}: ${duration} s × ${repeat} per scenario after ${warmup} s warm-up`)
   // The service's cwd is a temp dir, so the .env it writes on first start is not the repo's.
   const tmp = mkdtempSync(join(tmpdir(), 'bookly-bench-'))
-  cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }))
+  // On 'exit', so that it also goes when the bench dies of an uncaught error.
+  process.once('exit', () => rmSync(tmp, { recursive: true, force: true }))
   const adminUrl = process.env.BENCH_DATABASE_URL ?? ''
   const dataDir = join(tmp, 'data')
   const childEnv: NodeJS.ProcessEnv = {
