@@ -1,7 +1,7 @@
 // Builds the app exactly as src/server.ts does, with configuration passed in, on a database
 // of its own: PGlite in memory (one per test process), or a fresh PostgreSQL database per
 // test file when TEST_DATABASE_URL is set.
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
 import net, { type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -9,13 +9,13 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import pg from 'pg'
 import tap from 'tap'
 import { PGlite } from '@electric-sql/pglite'
 import serviceApp, { serverOptions, type AppOptions } from '../src/app.js'
 import { connect } from '../src/db/connect.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import type { Config } from '../src/config.js'
+import { createScratchDatabase } from '../src/db/scratch-database.js'
 
 // Subtests and the root tap object alike: all build() needs is teardown.
 type Test = Pick<typeof tap, 'teardown'>
@@ -31,20 +31,9 @@ let databaseUrl: Promise<string> | undefined
 
 // A new, empty PostgreSQL database, dropped when the test process ends.
 export async function freshPostgresDatabase (): Promise<string> {
-  const name = `bookly_test_${randomUUID().replaceAll('-', '')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  tap.teardown(async () => {
-    const client = new pg.Client({ connectionString: adminUrl })
-    await client.connect()
-    await client.query(`drop database if exists ${name} with (force)`)
-    await client.end()
-  })
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return url.toString()
+  const { url, drop } = await createScratchDatabase(adminUrl, 'bookly_test')
+  tap.teardown(drop)
+  return url
 }
 
 // Starting PGlite and migrating costs seconds; loading a migrated data directory, well under

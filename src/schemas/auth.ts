@@ -49,3 +49,10 @@ export const ChangePasswordBody = Type.Object({
 }, { additionalProperties: false, examples: [{ current_password: 'correct horse battery staple', new_password: 'a new and longer passphrase' }] })
 
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>
+
+// What a reverse proxy's auth request needs from a valid access token.
+export const VerifyResponse = Type.Object({
+  sub: Type.String({ format: 'uuid' }),
+  sid: Type.String({ format: 'uuid' }),
+  role: Type.Union([Type.Literal('user'), Type.Literal('admin')])
+}, { title: 'VerifyResponse' })

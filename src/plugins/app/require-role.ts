@@ -13,9 +13,10 @@ declare module 'fastify' {
 }
 
 export default fp(async function requireRole (fastify) {
-  fastify.decorate('requireRole', (...roles: Role[]): Guard => async (request) => {
+  fastify.decorate('requireRole', (...roles: Role[]): Guard => (request, _reply, done) => {
     // Registered without authenticate before it: fail closed.
-    if (!request.user) throw new AppError('not_authenticated')
-    if (!roles.includes(request.user.user.role)) throw new AppError('insufficient_permissions')
+    if (!request.user) done(new AppError('not_authenticated'))
+    else if (!roles.includes(request.user.user.role)) done(new AppError('insufficient_permissions'))
+    else done()
   })
 }, { name: 'require-role', dependencies: ['authenticate'] })

@@ -7,8 +7,9 @@ import { isUniqueViolation } from '../../db/errors.js'
 
 export function createUsersRepository (db: Kysely<Database>) {
   return {
+    // lower(email), as the unique index is built, so the lookup is an index scan, not a table scan.
     findByEmail (email: string): Promise<User | undefined> {
-      return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()
+      return db.selectFrom('users').selectAll().where(sql`lower(email)`, '=', email).executeTakeFirst()
     },
 
     findByUid (uid: string): Promise<User | undefined> {

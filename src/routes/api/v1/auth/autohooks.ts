@@ -1,12 +1,25 @@
 // Everything under /api/v1/auth may carry tokens or account data: never cache it. And every
-// request to it counts against the caller's per-IP auth limit, so each route documents its 429.
+// request to it counts against the caller's per-IP auth limit (each such route documents its
+// 429), except routes that opt out with `config: { perIpAuthLimit: false }`.
 import type { FastifyInstance } from 'fastify'
 import { addErrorResponses } from '../../../../plugins/app/common-responses.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    perIpAuthLimit?: boolean
+  }
+}
+
 export default async function authHooks (fastify: FastifyInstance) {
-  fastify.addHook('onRoute', (route) => addErrorResponses(route, 429))
-  fastify.addHook('onRequest', async (request, reply) => {
-    reply.header('cache-control', 'no-store')
+  fastify.addHook('onRoute', (route) => {
+    if (route.config?.perIpAuthLimit === false) return
+    addErrorResponses(route, 429)
+    // First, before the route's own guards: a limited client gets 429 without any token work.
+    const own = route.onRequest === undefined ? [] : [route.onRequest].flat()
+    route.onRequest = [fastify.rateLimits.authPerIp, ...own]
   })
-  fastify.addHook('onRequest', fastify.rateLimits.authPerIp)
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('cache-control', 'no-store')
+    done()
+  })
 }

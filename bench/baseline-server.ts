@@ -1,0 +1,8 @@
+// Child of the bench: the same Fastify settings as the service with one route answering a constant
+// JSON object, the ceiling an authenticated GET is compared with.
+import Fastify from 'fastify'
+import { serverOptions } from '../src/app.js'
+
+const app = Fastify(serverOptions({ LOG_LEVEL: 'warn', LOG_PRETTY: false, TRUST_PROXY: '' }))
+app.get('/', async () => ({ sub: '00000000-0000-4000-8000-000000000000', sid: '00000000-0000-4000-8000-000000000000', role: 'user' }))
+await app.listen({ host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 0) })
