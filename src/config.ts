@@ -45,8 +45,9 @@ export const ConfigSchema = Type.Object({
   HASH_CONCURRENCY: Type.Integer({ minimum: 1, default: cpus }),
   HASH_QUEUE: Type.Integer({ minimum: 0, default: 2 * cpus }),
   // Load shedding: 503 while the event loop lags more than this (ms) or is busier than this share; 0 disables.
-  MAX_EVENT_LOOP_DELAY: Type.Integer({ minimum: 0, default: 1000 }),
-  MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0.98 })
+  MAX_EVENT_LOOP_DELAY: Type.Integer({ minimum: 0, default: 500 }),
+  // Off by default: a server at full throughput with short latencies is busy, not overloaded.
+  MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0 })
 })
 
 export type Config = Static<typeof ConfigSchema>

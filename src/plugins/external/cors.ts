@@ -8,8 +8,10 @@ export function parseOrigins (value: string): string[] {
 
 export default fp(async function cors (fastify) {
   const origins = parseOrigins(fastify.config.CORS_ORIGINS)
+  // No origins: no CORS headers at all, so browsers keep the same-origin policy (and no hook runs).
+  if (origins.length === 0) return
   await fastify.register(fastifyCors, {
-    origin: origins.length > 0 ? origins : false,
+    origin: origins,
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type'],
     maxAge: 600

@@ -9,6 +9,8 @@ const RETRY_AFTER_SECONDS = 5
 export const allowUnderPressure = (): void => {}
 
 export default fp(async function underPressure (fastify) {
+  // One warning a second at most: under overload, a line per shed request would add to the load.
+  let lastWarning = 0
   await fastify.register(fastifyUnderPressure, {
     maxEventLoopDelay: fastify.config.MAX_EVENT_LOOP_DELAY,
     maxEventLoopUtilization: fastify.config.MAX_EVENT_LOOP_UTILIZATION,
@@ -16,7 +18,10 @@ export default fp(async function underPressure (fastify) {
     eventLoopUtilizationMode: 'interval',
     exposeStatusRoute: false,
     pressureHandler: async (request, _reply, type, value) => {
-      request.log.warn({ type, value }, 'shedding load')
+      if (Date.now() - lastWarning >= 1000) {
+        lastWarning = Date.now()
+        request.log.warn({ type, value }, 'shedding load')
+      }
       throw new AppError('overloaded', undefined, { 'retry-after': String(RETRY_AFTER_SECONDS) })
     }
   })
