@@ -7,7 +7,8 @@ const apiHeaders = {
   'referrer-policy': 'no-referrer',
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
   'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY'
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store'
 }
 
 test('every API response carries the security headers, errors included', async (t) => {

@@ -1,6 +1,6 @@
-// Everything under /api/v1/auth may carry tokens or account data: never cache it. And every
-// request to it counts against the caller's per-IP auth limit (each such route documents its
-// 429), except routes that opt out with `config: { perIpAuthLimit: false }`.
+// Every request under /api/v1/auth counts against the caller's per-IP auth limit (each such route
+// documents its 429), except routes that opt out with `config: { perIpAuthLimit: false }`.
+// (Cache-Control: no-store, which tokens need, is on every response: plugins/external/helmet.ts.)
 import type { FastifyInstance } from 'fastify'
 import { addErrorResponses } from '../../../../plugins/app/common-responses.js'
 
@@ -17,9 +17,5 @@ export default async function authHooks (fastify: FastifyInstance) {
     // First, before the route's own guards: a limited client gets 429 without any token work.
     const own = route.onRequest === undefined ? [] : [route.onRequest].flat()
     route.onRequest = [fastify.rateLimits.authPerIp, ...own]
-  })
-  fastify.addHook('onRequest', (request, reply, done) => {
-    reply.header('cache-control', 'no-store')
-    done()
   })
 }
