@@ -12,20 +12,21 @@ const bookColumns = [
 ] as const
 
 export function createBooksRepository (db: Kysely<Database>) {
+  // Books (of one user, when given), newest first; uid breaks ties so that pages never overlap.
+  const newestFirst = (userUid?: string) => {
+    let query = db.selectFrom('books').select(bookColumns)
+    if (userUid !== undefined) query = query.where('user_uid', '=', userUid)
+    return query.orderBy('created_at', 'desc').orderBy('uid', 'desc')
+  }
+
   return {
     list (page: PaginationQuery, userUid?: string) {
-      let query = db.selectFrom('books').select(bookColumns)
-      if (userUid !== undefined) query = query.where('user_uid', '=', userUid)
-      // uid breaks ties so that pages never overlap.
-      return query.orderBy('created_at', 'desc').orderBy('uid', 'desc').limit(page.limit).offset(page.offset).execute()
+      return newestFirst(userUid).limit(page.limit).offset(page.offset).execute()
     },
 
-    // Every book of one user, newest first (GET /auth/me).
+    // Every book of one user (GET /auth/me).
     listAllOf (userUid: string) {
-      return db.selectFrom('books').select(bookColumns)
-        .where('user_uid', '=', userUid)
-        .orderBy('created_at', 'desc').orderBy('uid', 'desc')
-        .execute()
+      return newestFirst(userUid).execute()
     },
 
     find (uid: string) {
