@@ -37,10 +37,12 @@ export async function freshPostgresDatabase (): Promise<string> {
 }
 
 // Starting PGlite and migrating costs seconds; loading a migrated data directory, well under
-// one. The first test process writes it, keyed by the migrations' source, for the others.
+// one. The first test process writes it, keyed by the migrations' source and PGlite's version
+// (a data directory opens only in the PostgreSQL major version that wrote it), for the others.
 async function startMigratedPglite (): Promise<PGlite> {
   const migrationsDir = join(import.meta.dirname, '../src/db/migrations')
   const digest = createHash('sha256')
+  digest.update(readFileSync(new URL('../package.json', import.meta.resolve('@electric-sql/pglite'))))
   for (const file of readdirSync(migrationsDir).sort()) digest.update(readFileSync(join(migrationsDir, file)))
   const template = join(tmpdir(), `bookly-pglite-${digest.digest('hex').slice(0, 16)}.tar`)
   if (existsSync(template)) {

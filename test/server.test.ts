@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -32,7 +32,12 @@ async function stop (child: ChildProcess, exited: Promise<number | null>) {
 
 test('a bad configuration stops the process with one clear line and exit code 1', async (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'bookly-config-'))
+  // A data directory an older Bookly (PGlite 0.4, PostgreSQL 17) wrote.
+  const olderDataDir = join(cwd, 'pg17')
+  mkdirSync(olderDataDir)
+  writeFileSync(join(olderDataDir, 'PG_VERSION'), '17\n')
   const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ DATA_DIR: olderDataDir }, /DATA_DIR .*pg17 holds a PostgreSQL 17 database/],
     [{ JWT_SECRET: 'too-short' }, /JWT_SECRET/],
     [{ JWT_ALGORITHM: 'RS256' }, /JWT_ALGORITHM/],
     [{ JWT_ALGORITHM: 'none' }, /JWT_ALGORITHM/],
@@ -49,6 +54,7 @@ test('a bad configuration stops the process with one clear line and exit code 1'
     t.match(lines[0], variable)
     t.notMatch(stderr + stdout, /\n\s+at /, 'no stack trace')
   }
+  t.same(readdirSync(olderDataDir), ['PG_VERSION'], 'the older data directory is left as it was')
 })
 
 test('first start creates .env with a random secret; a restart reuses it and the data', async (t) => {

@@ -1,5 +1,7 @@
 // Opens the database: a pg pool when DATABASE_URL is set, else embedded PGlite in DATA_DIR.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
 import { Kysely, PostgresDialect } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import { PGlite } from '@electric-sql/pglite'
@@ -28,14 +30,38 @@ export interface ConnectOptions {
 // Kysely driver, whose queue keeps a transaction's statements together.
 const kyselyByPglite = new WeakMap<PGlite, Kysely<Database>>()
 
+// PGlite is PostgreSQL compiled to WebAssembly. V8's optimising tier recompiles its hot functions
+// in the background and keeps some 70 MB more resident for good, and V8's baseline code serves
+// our queries as fast (a books page: ~1 000/s either way), so embedded PostgreSQL stays on it.
+// Set before PGlite compiles its module; it changes nothing for JavaScript.
+function liftoffOnly (): void {
+  setFlagsFromString('--liftoff-only')
+}
+
+// The PostgreSQL major version PGlite embeds. A data directory opens only in the major version
+// that wrote it; PGlite itself then fails with a message that names neither.
+export const EMBEDDED_POSTGRES_MAJOR = '18'
+
+async function checkDataDirVersion (dataDir: string): Promise<void> {
+  const written = await readFile(join(dataDir, 'PG_VERSION'), 'utf8').then((text) => text.trim(), () => undefined)
+  if (written !== undefined && written !== EMBEDDED_POSTGRES_MAJOR) {
+    throw new Error(`DATA_DIR ${dataDir} holds a PostgreSQL ${written} database and Bookly embeds PostgreSQL ` +
+      `${EMBEDDED_POSTGRES_MAJOR}: move it aside to start afresh, or set DATABASE_URL to a PostgreSQL server`)
+  }
+}
+
 export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
   if (opts.databaseUrl) return connectPostgres(opts.databaseUrl, opts.onListenerError)
   let pglite = opts.pglite
   const owned = pglite === undefined
   if (pglite === undefined) {
-    if (!opts.dataDir.startsWith('memory://')) await mkdir(opts.dataDir, { recursive: true })
+    liftoffOnly()
+    if (!opts.dataDir.startsWith('memory://')) {
+      await checkDataDirVersion(opts.dataDir)
+      await mkdir(opts.dataDir, { recursive: true })
+    }
     // PostgreSQL's default 128 MB buffer pool was most of the service's memory (RSS 430 MB idle);
-    // 16 MB serves a catalogue this size and keeps the process near 200 MB (bench/).
+    // 16 MB serves a catalogue this size.
     pglite = new PGlite(opts.dataDir, { postgresqlconf: ['shared_buffers = 16MB'] })
   }
   await pglite.waitReady
