@@ -326,7 +326,7 @@ function report (info: { booksAvailable: boolean, rss: Array<{ before: number, p
   const meta = [
     `Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length} cores, ${info.database}`,
     `${duration} s per run after a ${warmup} s warm-up, median of ${repeat} run(s); total ${fixed(info.seconds)} s`,
-    `service: node --require dist/threadpool.cjs dist/server.js, NODE_ENV=production, LOG_LEVEL=warn, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'HASH_CONCURRENCY + 4 (preload)'}`
+    `service: node --require dist/threadpool.cjs dist/server.js, NODE_ENV=production, LOG_LEVEL=warn, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'HASH_CONCURRENCY (preload)'}`
   ]
   console.log(`\n${textTable(rows)}\n\n${meta.join('\n')}`)
   if (info.seconds > 300) console.log('warning: the suite took longer than its 5-minute budget')
