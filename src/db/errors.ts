@@ -9,10 +9,6 @@ export function isUniqueViolation (err: unknown): boolean {
   return sqlState(err) === '23505'
 }
 
-export function isForeignKeyViolation (err: unknown): boolean {
-  return sqlState(err) === '23503'
-}
-
 // Socket failures, and the server refusing or dropping connections (SQLSTATE class 08, and
 // 57P01-57P03: shutting down, crashed, starting up).
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03'])

@@ -14,15 +14,6 @@ export async function normaliseEmail (request: FastifyRequest): Promise<void> {
   if (typeof body?.email === 'string') body.email = canonicalEmail(body.email)
 }
 
-// What happened to an account between two reads that its sessions must not survive
-// (the revocation reason), or undefined.
-export function accountChange (before: User, after: User | undefined): string | undefined {
-  if (after === undefined) return 'user_deleted'
-  if (after.disabled_at !== null) return 'user_disabled'
-  if (after.role !== before.role) return 'role_changed'
-  return undefined
-}
-
 export function toUserResponse (user: User): UserResponse {
   return {
     uid: user.uid,

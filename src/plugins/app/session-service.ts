@@ -7,12 +7,12 @@ import type { SessionOwner, TokenPairIds } from './sessions-repository.js'
 import type { TokenPair } from './tokens.js'
 import { revokedError } from './authenticate.js'
 import { AppError } from '../../lib/errors.js'
-import { isForeignKeyViolation } from '../../db/errors.js'
 
 export type LogoutScope = 'local' | 'others' | 'global'
 
 export interface SessionService {
-  open (owner: SessionOwner, request: FastifyRequest): Promise<{ sid: string, tokens: TokenPair }>
+  // undefined when the account was disabled, deleted or given another role since `owner` was read.
+  open (owner: SessionOwner, request: FastifyRequest): Promise<{ sid: string, tokens: TokenPair } | undefined>
   refresh (token: TokenPayload): Promise<TokenPair>
   logout (caller: TokenPayload, scope: LogoutScope): Promise<void>
   // Ends sessions of a user (all, or all but one) and returns how many ended.
@@ -47,21 +47,15 @@ export default fp(async function sessionService (fastify) {
     async open (owner, request) {
       const sid = randomUUID()
       const ids = newPairIds()
-      try {
-        await repo.open({
-          id: sid,
-          userUid: owner.uid,
-          maxAge: SESSION_MAX_AGE,
-          userAgent: request.headers['user-agent'],
-          ip: request.ip,
-          ...ids
-        })
-      } catch (err) {
-        // The account was deleted while its login checked the password: a failed login, not a 500.
-        if (isForeignKeyViolation(err)) throw new AppError('invalid_email_or_password')
-        throw err
-      }
-      return { sid, tokens: tokens.signPair(owner, sid, ids) }
+      const opened = await repo.open({
+        id: sid,
+        owner,
+        maxAge: SESSION_MAX_AGE,
+        userAgent: request.headers['user-agent'],
+        ip: request.ip,
+        ...ids
+      })
+      return opened ? { sid, tokens: tokens.signPair(owner, sid, ids) } : undefined
     },
 
     async refresh (token) {

@@ -19,21 +19,29 @@ const secondsAgo = (seconds: number) => sql<Date>`now() - make_interval(secs => 
 
 export function createSessionsRepository (db: Kysely<Database>) {
   return {
-    async open (input: { id: string, userUid: string, maxAge: number, userAgent?: string, ip?: string } & TokenPairIds) {
-      await db.insertInto('sessions').values({
-        id: input.id,
-        user_uid: input.userUid,
-        expires_at: sql<Date>`now() + make_interval(secs => ${input.maxAge})`,
-        user_agent: input.userAgent?.slice(0, 512) ?? null,
-        ip: input.ip?.slice(0, 64) ?? null,
-        refresh_jti: input.refreshJti,
-        access_jti: input.accessJti,
-        issued_at: new Date(input.issuedAt * 1000),
-        revoked_at: null,
-        revoked_reason: null,
-        previous_refresh_jti: null,
-        rotated_at: null
-      }).execute()
+    // Opens the session only if its owner still is as the caller read them: enabled, with the role
+    // the tokens will carry. The user row is share-locked, so an admin's change either lands before
+    // (no session) or after it (and then ends it with the others). False when the account changed.
+    async open (input: { id: string, owner: SessionOwner, maxAge: number, userAgent?: string, ip?: string } & TokenPairIds): Promise<boolean> {
+      const result = await db.insertInto('sessions')
+        .columns(['id', 'user_uid', 'expires_at', 'user_agent', 'ip', 'refresh_jti', 'access_jti', 'issued_at'])
+        .expression(db.selectFrom('users')
+          .select([
+            sql<string>`${input.id}::uuid`.as('id'),
+            'uid',
+            sql<Date>`now() + make_interval(secs => ${input.maxAge})`.as('expires_at'),
+            sql<string | null>`${input.userAgent?.slice(0, 512) ?? null}::varchar`.as('user_agent'),
+            sql<string | null>`${input.ip?.slice(0, 64) ?? null}::varchar`.as('ip'),
+            sql<string>`${input.refreshJti}::uuid`.as('refresh_jti'),
+            sql<string>`${input.accessJti}::uuid`.as('access_jti'),
+            sql<Date>`${new Date(input.issuedAt * 1000)}::timestamptz`.as('issued_at')
+          ])
+          .where('uid', '=', input.owner.uid)
+          .where('disabled_at', 'is', null)
+          .where('role', '=', input.owner.role)
+          .forShare())
+        .executeTakeFirst()
+      return result.numInsertedOrUpdatedRows === 1n
     },
 
     // The whole rotation is this one conditional UPDATE: of any number of concurrent

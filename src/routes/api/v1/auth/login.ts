@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LoginBody, LoginResponse } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
-import { accountChange, normaliseEmail } from '../../../../lib/users.js'
+import { normaliseEmail } from '../../../../lib/users.js'
 import { AppError } from '../../../../lib/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -30,19 +30,16 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     if (passwords.needsRehash(user.password_hash)) {
       await usersRepository.setPasswordHash(user.uid, await passwords.hash(password))
     }
-    const { tokens } = await sessionService.open(user, request)
-    // An admin who disabled the account or changed its role while the password was being
-    // checked ended its sessions before this one existed: look again now that it does.
-    const change = accountChange(user, await usersRepository.findByUid(user.uid))
-    if (change !== undefined) {
-      await sessionService.endUserSessions(user.uid, change)
-      request.log.info({ user: user.uid, change }, 'login failed: the account changed meanwhile')
+    // An admin may have disabled the account or changed its role while the password was checked.
+    const session = await sessionService.open(user, request)
+    if (session === undefined) {
+      request.log.info({ user: user.uid }, 'login failed: the account changed meanwhile')
       throw new AppError('invalid_email_or_password')
     }
     request.log.info({ user: user.uid }, 'login succeeded')
     return reply.send({
       message: 'Login Successful',
-      ...tokens,
+      ...session.tokens,
       user: { email: user.email, uid: user.uid }
     })
   })
