@@ -1,6 +1,8 @@
 // argon2id hashing at OWASP parameters, and the decoy verification that makes unknown e-mails cost the same.
 // At most `concurrency` hashes run at once and `queue` wait; past that a request gets 503 `overloaded`
-// at once, instead of every request waiting longer and longer behind the thread pool.
+// at once, instead of every request waiting longer and longer behind the thread pool. A hash whose
+// client has disconnected by its turn (a client timeout, a benchmark's end) is skipped: no one would
+// read its answer, and its slot serves a client still waiting.
 import fp from 'fastify-plugin'
 import { randomBytes } from 'node:crypto'
 import argon2 from 'argon2'
@@ -13,10 +15,15 @@ export const HASH_OPTIONS = {
   parallelism: 1
 } as const
 
+// The connection a hash is for (a request's socket); none for the CLI.
+export interface Client {
+  readonly destroyed: boolean
+}
+
 export interface Passwords {
-  hash (password: string): Promise<string>
+  hash (password: string, client?: Client): Promise<string>
   // Returns whether the password matches; a missing hash is checked against a decoy so timing says nothing.
-  verify (hash: string | undefined, password: string): Promise<boolean>
+  verify (hash: string | undefined, password: string, client?: Client): Promise<boolean>
   needsRehash (hash: string): boolean
 }
 
@@ -36,7 +43,7 @@ export interface HashLimits {
   queue: number
 }
 
-const RETRY_AFTER_SECONDS = '1'
+const overloaded = () => new AppError('overloaded', undefined, { 'retry-after': '1' })
 
 // A counting semaphore with a bounded wait list.
 export function createHashGate ({ concurrency, queue }: HashLimits) {
@@ -47,11 +54,12 @@ export function createHashGate ({ concurrency, queue }: HashLimits) {
     if (next) next()
     else running--
   }
-  return async function run<T> (work: () => Promise<T>): Promise<T> {
+  return async function run<T> (work: () => Promise<T>, client?: Client): Promise<T> {
     if (running < concurrency) running++
     else if (waiting.length < queue) await new Promise<void>((resolve) => waiting.push(resolve))
-    else throw new AppError('overloaded', undefined, { 'retry-after': RETRY_AFTER_SECONDS })
+    else throw overloaded()
     try {
+      if (client?.destroyed === true) throw overloaded()
       return await work()
     } finally {
       release()
@@ -61,14 +69,14 @@ export function createHashGate ({ concurrency, queue }: HashLimits) {
 
 export async function createPasswords (limits: HashLimits): Promise<Passwords> {
   const run = createHashGate(limits)
-  const hash = async (password: string) => canonical(await run(() => argon2.hash(password, HASH_OPTIONS)))
+  const hash = async (password: string, client?: Client) => canonical(await run(() => argon2.hash(password, HASH_OPTIONS), client))
   // Made up front so the first unknown e-mail does not also pay for a hash.
   const decoy = await hash(randomBytes(16).toString('hex'))
   return {
     hash,
-    async verify (stored, password) {
+    async verify (stored, password, client) {
       try {
-        const ok = await run(() => argon2.verify(stored ?? decoy, password))
+        const ok = await run(() => argon2.verify(stored ?? decoy, password), client)
         return ok && stored !== undefined
       } catch (err) {
         if (err instanceof AppError) throw err

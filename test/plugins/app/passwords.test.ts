@@ -25,6 +25,25 @@ test('the hash gate runs `concurrency` at once, queues `queue`, and refuses the 
   t.equal(await run(work), 'done', 'slots are released after failures and successes alike')
 })
 
+test('a queued hash whose client has disconnected by its turn is skipped, and its slot goes to the next', async (t) => {
+  const run = createHashGate({ concurrency: 1, queue: 2 })
+  const ran: string[] = []
+  const work = (name: string) => async () => {
+    ran.push(name)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    return name
+  }
+  const gone = { destroyed: false }
+  const results = Promise.allSettled([run(work('first')), run(work('left'), gone), run(work('stayed'), { destroyed: false })])
+  gone.destroyed = true // while 'first' holds the only slot
+  const [first, left, stayed] = await results
+  t.same(ran, ['first', 'stayed'], 'the departed client\'s hash never ran')
+  t.equal(first?.status, 'fulfilled')
+  t.match(left, { status: 'rejected', reason: { errorCode: 'overloaded' } })
+  t.match(stayed, { status: 'fulfilled', value: 'stayed' })
+  t.equal(await run(work('after')), 'after', 'the skipped hash gave its slot back')
+})
+
 test('a flood of logins with one hashing slot gets fast 503s while /health answers', async (t) => {
   const app = await build(t, { config: { HASH_CONCURRENCY: 1, HASH_QUEUE: 1 } })
   const user = await signupAndLogin(app)

@@ -20,8 +20,8 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     const { current_password: current, new_password: next } = request.body
     const user = await usersRepository.findByUid(request.user.sub)
     if (user === undefined) throw new AppError('invalid_token')
-    if (!await passwords.verify(user.password_hash, current)) throw new AppError('invalid_password')
-    await usersRepository.setPasswordHash(user.uid, await passwords.hash(next))
+    if (!await passwords.verify(user.password_hash, current, request.socket)) throw new AppError('invalid_password')
+    await usersRepository.setPasswordHash(user.uid, await passwords.hash(next, request.socket))
     const ended = await sessionService.endUserSessions(user.uid, 'password_changed', request.user.sid)
     request.log.info({ user: user.uid, endedSessions: ended }, 'password changed')
     return { message: 'Password changed' }

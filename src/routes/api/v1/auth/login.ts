@@ -22,13 +22,13 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     const user = await usersRepository.findByEmail(email)
     // An unknown e-mail is verified against a decoy hash, and a disabled account's password is
     // still checked: same work, same answer.
-    if (!await passwords.verify(user?.password_hash, password) || user === undefined || user.disabled_at !== null) {
+    if (!await passwords.verify(user?.password_hash, password, request.socket) || user === undefined || user.disabled_at !== null) {
       request.log.info({ email }, 'login failed')
       await rateLimits.loginFailed(request)
       throw new AppError('invalid_email_or_password')
     }
     if (passwords.needsRehash(user.password_hash)) {
-      await usersRepository.setPasswordHash(user.uid, await passwords.hash(password))
+      await usersRepository.setPasswordHash(user.uid, await passwords.hash(password, request.socket))
     }
     // An admin may have disabled the account or changed its role while the password was checked.
     const session = await sessionService.open(user, request)

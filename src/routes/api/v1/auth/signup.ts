@@ -19,7 +19,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     const { password, ...profile } = request.body
     const user = await fastify.usersRepository.create({
       ...profile,
-      password_hash: await fastify.passwords.hash(password)
+      password_hash: await fastify.passwords.hash(password, request.socket)
     })
     if (user === undefined) throw new AppError('user_exists')
     request.log.info({ user: user.uid }, 'user signed up')
