@@ -45,19 +45,39 @@ export interface HashLimits {
 
 const overloaded = () => new AppError('overloaded', undefined, { 'retry-after': '1' })
 
-// A counting semaphore with a bounded wait list.
+interface Waiter {
+  client?: Client
+  resolve: () => void
+  reject: (err: AppError) => void
+}
+
+const gone = (waiter: Waiter) => waiter.client?.destroyed === true
+
+// A counting semaphore with a bounded wait list. Waiters whose clients have gone give up their
+// places: to the next waiter when a slot frees, and to a new arrival when the list is full.
 export function createHashGate ({ concurrency, queue }: HashLimits) {
   let running = 0
-  const waiting: Array<() => void> = []
+  let waiting: Waiter[] = []
   const release = () => {
-    const next = waiting.shift()
-    if (next) next()
-    else running--
+    for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
+      if (!gone(next)) return next.resolve()
+      next.reject(overloaded())
+    }
+    running--
+  }
+  const dropDeparted = () => {
+    const departed = waiting.filter(gone)
+    waiting = waiting.filter((waiter) => !gone(waiter))
+    for (const waiter of departed) waiter.reject(overloaded())
   }
   return async function run<T> (work: () => Promise<T>, client?: Client): Promise<T> {
-    if (running < concurrency) running++
-    else if (waiting.length < queue) await new Promise<void>((resolve) => waiting.push(resolve))
-    else throw overloaded()
+    if (running < concurrency) {
+      running++
+    } else {
+      if (waiting.length >= queue) dropDeparted()
+      if (waiting.length >= queue) throw overloaded()
+      await new Promise<void>((resolve, reject) => waiting.push({ client, resolve, reject }))
+    }
     try {
       if (client?.destroyed === true) throw overloaded()
       return await work()

@@ -44,6 +44,27 @@ test('a queued hash whose client has disconnected by its turn is skipped, and it
   t.equal(await run(work('after')), 'after', 'the skipped hash gave its slot back')
 })
 
+test('a full wait list makes room for a new client by letting go of departed ones', async (t) => {
+  const run = createHashGate({ concurrency: 1, queue: 1 })
+  const ran: string[] = []
+  const work = (name: string) => async () => {
+    ran.push(name)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    return name
+  }
+  const gone = { destroyed: false }
+  const first = run(work('first'))
+  const left = run(work('left'), gone)
+  gone.destroyed = true // the wait list (1 place) is full with a client that has gone
+  const [newcomer, departed] = await Promise.allSettled([run(work('newcomer'), { destroyed: false }), left])
+  await first
+  t.match(newcomer, { status: 'fulfilled', value: 'newcomer' }, 'queued, not refused')
+  t.match(departed, { status: 'rejected', reason: { errorCode: 'overloaded' } })
+  t.same(ran, ['first', 'newcomer'])
+  const stillFull = await Promise.allSettled([run(work('a')), run(work('b'), { destroyed: false }), run(work('c'))])
+  t.same(stillFull.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected'], 'live waiters are never dropped')
+})
+
 test('a flood of logins with one hashing slot gets fast 503s while /health answers', async (t) => {
   const app = await build(t, { config: { HASH_CONCURRENCY: 1, HASH_QUEUE: 1 } })
   const user = await signupAndLogin(app)
