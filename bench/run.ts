@@ -280,7 +280,7 @@ function report (info: { booksAvailable: boolean, rss: Array<{ before: number, p
   })
   const throughput = (name: string, against: string, target: number): Partial<Row> => {
     const ratio = pairedMedian(name, against, 'rps', (a, b) => a / b)
-    return { against, ratio: fixed(ratio, 2), target: `≥ ${target.toFixed(2)}`, met: verdict(ratio >= target) }
+    return { against, ratio: fixed(ratio, 3), target: `≥ ${target.toFixed(2)}`, met: verdict(ratio >= target) }
   }
   const relative = (name: string): Partial<Row> => ({
     against: 'GET /auth/verify',
