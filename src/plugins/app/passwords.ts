@@ -51,7 +51,7 @@ interface Waiter {
   reject: (err: AppError) => void
 }
 
-const gone = (waiter: Waiter) => waiter.client?.destroyed === true
+const gone = (client?: Client) => client?.destroyed === true
 
 // A counting semaphore with a bounded wait list. Waiters whose clients have gone give up their
 // places: to the next waiter when a slot frees, and to a new arrival when the list is full.
@@ -60,14 +60,14 @@ export function createHashGate ({ concurrency, queue }: HashLimits) {
   let waiting: Waiter[] = []
   const release = () => {
     for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
-      if (!gone(next)) return next.resolve()
+      if (!gone(next.client)) return next.resolve()
       next.reject(overloaded())
     }
     running--
   }
   const dropDeparted = () => {
-    const departed = waiting.filter(gone)
-    waiting = waiting.filter((waiter) => !gone(waiter))
+    const departed = waiting.filter((waiter) => gone(waiter.client))
+    waiting = waiting.filter((waiter) => !gone(waiter.client))
     for (const waiter of departed) waiter.reject(overloaded())
   }
   return async function run<T> (work: () => Promise<T>, client?: Client): Promise<T> {
@@ -79,7 +79,7 @@ export function createHashGate ({ concurrency, queue }: HashLimits) {
       await new Promise<void>((resolve, reject) => waiting.push({ client, resolve, reject }))
     }
     try {
-      if (client?.destroyed === true) throw overloaded()
+      if (gone(client)) throw overloaded()
       return await work()
     } finally {
       release()

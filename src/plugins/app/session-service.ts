@@ -12,7 +12,7 @@ export type LogoutScope = 'local' | 'others' | 'global'
 
 export interface SessionService {
   // undefined when the account was disabled, deleted or given another role since `owner` was read.
-  open (owner: SessionOwner, request: FastifyRequest): Promise<{ sid: string, tokens: TokenPair } | undefined>
+  open (owner: SessionOwner, request: FastifyRequest): Promise<TokenPair | undefined>
   refresh (token: TokenPayload): Promise<TokenPair>
   logout (caller: TokenPayload, scope: LogoutScope): Promise<void>
   // Ends sessions of a user (all, or all but one) and returns how many ended.
@@ -55,7 +55,7 @@ export default fp(async function sessionService (fastify) {
         ip: request.ip,
         ...ids
       })
-      return opened ? { sid, tokens: tokens.signPair(owner, sid, ids) } : undefined
+      return opened ? tokens.signPair(owner, sid, ids) : undefined
     },
 
     async refresh (token) {

@@ -25,14 +25,20 @@ test('the hash gate runs `concurrency` at once, queues `queue`, and refuses the 
   t.equal(await run(work), 'done', 'slots are released after failures and successes alike')
 })
 
-test('a queued hash whose client has disconnected by its turn is skipped, and its slot goes to the next', async (t) => {
-  const run = createHashGate({ concurrency: 1, queue: 2 })
+// Work that records its name when it starts and holds its slot for 30 ms.
+function namedWork () {
   const ran: string[] = []
   const work = (name: string) => async () => {
     ran.push(name)
     await new Promise((resolve) => setTimeout(resolve, 30))
     return name
   }
+  return { ran, work }
+}
+
+test('a queued hash whose client has disconnected by its turn is skipped, and its slot goes to the next', async (t) => {
+  const run = createHashGate({ concurrency: 1, queue: 2 })
+  const { ran, work } = namedWork()
   const gone = { destroyed: false }
   const results = Promise.allSettled([run(work('first')), run(work('left'), gone), run(work('stayed'), { destroyed: false })])
   gone.destroyed = true // while 'first' holds the only slot
@@ -46,12 +52,7 @@ test('a queued hash whose client has disconnected by its turn is skipped, and it
 
 test('a full wait list makes room for a new client by letting go of departed ones', async (t) => {
   const run = createHashGate({ concurrency: 1, queue: 1 })
-  const ran: string[] = []
-  const work = (name: string) => async () => {
-    ran.push(name)
-    await new Promise((resolve) => setTimeout(resolve, 30))
-    return name
-  }
+  const { ran, work } = namedWork()
   const gone = { destroyed: false }
   const first = run(work('first'))
   const left = run(work('left'), gone)

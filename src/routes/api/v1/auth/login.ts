@@ -31,15 +31,15 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       await usersRepository.setPasswordHash(user.uid, await passwords.hash(password, request.socket))
     }
     // An admin may have disabled the account or changed its role while the password was checked.
-    const session = await sessionService.open(user, request)
-    if (session === undefined) {
+    const tokens = await sessionService.open(user, request)
+    if (tokens === undefined) {
       request.log.info({ user: user.uid }, 'login failed: the account changed meanwhile')
       throw new AppError('invalid_email_or_password')
     }
     request.log.info({ user: user.uid }, 'login succeeded')
     return reply.send({
       message: 'Login Successful',
-      ...session.tokens,
+      ...tokens,
       user: { email: user.email, uid: user.uid }
     })
   })
