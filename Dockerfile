@@ -11,11 +11,11 @@ RUN npm run build
 FROM node:20-slim
 WORKDIR /app
 # HOST 0.0.0.0: reachable from outside the container. The preload sizes libuv's thread pool for
-# password hashing before Node's module loader first uses it (src/threadpool.cts).
+# password hashing before Node's module loader first uses it (src/preload.cts).
 ENV HOST=0.0.0.0 \
     PORT=8000 \
     DATA_DIR=/app/data \
-    NODE_OPTIONS=--require=/app/dist/threadpool.cjs
+    NODE_OPTIONS=--require=/app/dist/preload.cjs
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist

@@ -163,7 +163,7 @@ async function main (): Promise<void> {
   service = await startServer({
     name: 'service',
     // As `npm start` runs it: the preload sizes libuv's pool before anything uses it.
-    args: [...serviceArgs, '--require', join(repoRoot, 'dist/threadpool.cjs'), join(repoRoot, 'dist/server.js')],
+    args: [...serviceArgs, '--require', join(repoRoot, 'dist/preload.cjs'), join(repoRoot, 'dist/server.js')],
     env: { ...serviceEnv, DATABASE_URL: databaseUrl },
     cwd: tmp,
     readyPath: '/health'
@@ -326,7 +326,7 @@ function report (info: { booksAvailable: boolean, rss: Array<{ before: number, p
   const meta = [
     `Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length} cores, ${info.database}`,
     `${duration} s per run after a ${warmup} s warm-up, median of ${repeat} run(s); total ${fixed(info.seconds)} s`,
-    `service: node --require dist/threadpool.cjs dist/server.js, NODE_ENV=production, LOG_LEVEL=warn, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'HASH_CONCURRENCY (preload)'}`
+    `service: node --require dist/preload.cjs dist/server.js, NODE_ENV=production, LOG_LEVEL=warn, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'HASH_CONCURRENCY (preload)'}`
   ]
   console.log(`\n${textTable(rows)}\n\n${meta.join('\n')}`)
   if (info.seconds > 300) console.log('warning: the suite took longer than its 5-minute budget')

@@ -9,17 +9,7 @@ import { loadConfig } from './load-config.js'
 // In-flight requests get this long to finish after SIGTERM/SIGINT before the process gives up.
 const CLOSE_GRACE_MS = 10_000
 
-// V8 (Node 20) settles the shape of process.nextTick's queue entries when it first records them.
-// Recorded while the plugins load, they end up megamorphic, and every tick (several per request)
-// then builds its entry in the runtime: a fifth of the instructions of an authenticated GET
-// (bench/, measured with callgrind). Ticking a few thousand times first, before anything else
-// runs, keeps them monomorphic for the life of the process.
-async function settleNextTick (): Promise<void> {
-  for (let i = 0; i < 3000; i++) await new Promise<void>((resolve) => process.nextTick(resolve))
-}
-
 async function main (): Promise<void> {
-  await settleNextTick()
   const created = ensureEnvFile()
   const config = loadConfig()
   const app = Fastify(serverOptions(config))

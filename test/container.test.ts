@@ -54,7 +54,7 @@ test('the image\'s environment, port and start command match .env.example and th
   const env = dockerEnv()
   t.equal(env.HOST, '0.0.0.0')
   t.equal(/^EXPOSE (\d+)$/m.exec(runtime)?.[1], env.PORT, 'EXPOSE is the PORT it listens on')
-  t.equal(env.NODE_OPTIONS, '--require=/app/dist/threadpool.cjs', 'the thread-pool preload')
+  t.equal(env.NODE_OPTIONS, '--require=/app/dist/preload.cjs', 'the preload')
   for (const name of Object.keys(env).filter((n) => n !== 'NODE_OPTIONS')) {
     t.ok(documented.has(name), `${name} is documented in .env.example`)
   }

@@ -71,7 +71,7 @@ test('SIGTERM: stop accepting, finish the request in flight, close, exit 0', asy
 test('the --require preload sizes the libuv pool for HASH_CONCURRENCY before anything else runs', async (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'bookly-pool-'))
   const size = (env: Record<string, string>) => execFileSync(process.execPath,
-    ['--require', tsxCjs, '--require', join(root, 'src/threadpool.cts'), '-p', 'process.env.UV_THREADPOOL_SIZE'],
+    ['--require', tsxCjs, '--require', join(root, 'src/preload.cts'), '-p', 'process.env.UV_THREADPOOL_SIZE'],
     { cwd, env: { PATH: process.env.PATH ?? '', ...env } }).toString().trim()
   t.equal(size({ HASH_CONCURRENCY: '3' }), '3')
   t.equal(size({ HASH_CONCURRENCY: '3', UV_THREADPOOL_SIZE: '2' }), '2', 'an explicit size wins')
