@@ -11,7 +11,8 @@ RUN npm run build
 FROM node:20-slim
 WORKDIR /app
 # HOST 0.0.0.0: reachable from outside the container. The preload sizes libuv's thread pool for
-# password hashing before Node's module loader first uses it (src/preload.cts).
+# password hashing before Node's module loader first uses it, and settles process.nextTick
+# (src/preload.cts).
 ENV HOST=0.0.0.0 \
     PORT=8000 \
     DATA_DIR=/app/data \

@@ -162,7 +162,7 @@ async function main (): Promise<void> {
   progress('built')
   service = await startServer({
     name: 'service',
-    // As `npm start` runs it: the preload sizes libuv's pool before anything uses it.
+    // As `npm start` runs it: the preload sizes libuv's pool and settles nextTick before anything loads.
     args: [...serviceArgs, '--require', join(repoRoot, 'dist/preload.cjs'), join(repoRoot, 'dist/server.js')],
     env: { ...serviceEnv, DATABASE_URL: databaseUrl },
     cwd: tmp,
