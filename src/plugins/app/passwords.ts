@@ -66,9 +66,12 @@ export function createHashGate ({ concurrency, queue }: HashLimits) {
     running--
   }
   const dropDeparted = () => {
-    const departed = waiting.filter((waiter) => gone(waiter.client))
-    waiting = waiting.filter((waiter) => !gone(waiter.client))
-    for (const waiter of departed) waiter.reject(overloaded())
+    const live: Waiter[] = []
+    for (const waiter of waiting) {
+      if (gone(waiter.client)) waiter.reject(overloaded())
+      else live.push(waiter)
+    }
+    waiting = live
   }
   return async function run<T> (work: () => Promise<T>, client?: Client): Promise<T> {
     if (running < concurrency) {
