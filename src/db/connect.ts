@@ -3,9 +3,9 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { Kysely, PostgresDialect } from 'kysely'
-import { PGliteDialect } from 'kysely-pglite-dialect'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
+import { embeddedDatabase } from './embedded.js'
 import type { Database } from './types.js'
 
 export type Unlisten = () => Promise<void>
@@ -25,10 +25,6 @@ export interface ConnectOptions {
   pglite?: PGlite
   onListenerError?: (err: Error) => void
 }
-
-// PGlite is a single connection: everything that uses one instance must go through one
-// Kysely driver, whose queue keeps a transaction's statements together.
-const kyselyByPglite = new WeakMap<PGlite, Kysely<Database>>()
 
 // PGlite is PostgreSQL compiled to WebAssembly. V8's optimising tier recompiles its hot functions
 // in the background and keeps some 70 MB more resident for good, and V8's baseline code serves
@@ -66,18 +62,15 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
   }
   await pglite.waitReady
   const embedded = pglite
-  const db = kyselyByPglite.get(embedded) ?? new Kysely<Database>({ dialect: new PGliteDialect(embedded) })
-  kyselyByPglite.set(embedded, db)
+  const { db, listen } = embeddedDatabase(embedded)
   return {
     db,
-    async listen (channel, onMessage, onConnected) {
-      const unlisten = await embedded.listen(channel, onMessage)
-      await onConnected()
-      return unlisten
-    },
+    listen,
     async close () {
-      // Kysely's PGlite driver closes the instance it was given; a shared one stays open.
-      if (owned) await db.destroy()
+      // A shared instance stays open for its owner.
+      if (!owned) return
+      await db.destroy()
+      await embedded.close()
     }
   }
 }
