@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto'
 import argon2 from 'argon2'
 import { AppError } from '../../lib/errors.js'
 
+export const SALT_BYTES = 16
+
 export const HASH_OPTIONS = {
   type: argon2.argon2id,
   memoryCost: 19456,
@@ -92,7 +94,10 @@ export function createHashGate ({ concurrency, queue }: HashLimits) {
 
 export async function createPasswords (limits: HashLimits): Promise<Passwords> {
   const run = createHashGate(limits)
-  const hash = async (password: string, client?: Client) => canonical(await run(() => argon2.hash(password, HASH_OPTIONS), client))
+  // The salt is drawn here, synchronously (16 bytes, as argon2 would): argon2's own draw is a job
+  // on libuv's pool, queued among the hashes, and the hash waits for the main thread to pick it up.
+  const hash = async (password: string, client?: Client) =>
+    canonical(await run(() => argon2.hash(password, { ...HASH_OPTIONS, salt: randomBytes(SALT_BYTES) }), client))
   // Made up front so the first unknown e-mail does not also pay for a hash.
   const decoy = await hash(randomBytes(16).toString('hex'))
   return {

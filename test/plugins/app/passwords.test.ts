@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { build, signupAndLogin, PASSWORD } from '../../helper.js'
-import { createHashGate } from '../../../src/plugins/app/passwords.js'
+import { createHashGate, createPasswords, SALT_BYTES } from '../../../src/plugins/app/passwords.js'
 import { AppError } from '../../../src/lib/errors.js'
 
 test('the hash gate runs `concurrency` at once, queues `queue`, and refuses the rest at once', async (t) => {
@@ -90,4 +90,19 @@ test('a flood of logins with one hashing slot gets fast 503s while /health answe
 
   const after = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD } })
   t.equal(after.statusCode, 200, 'hashing is available again once the flood has passed')
+})
+
+test('every hash has a salt of its own: 16 random bytes, in the PHC string argon2 libraries parse', async (t) => {
+  const passwords = await createPasswords({ concurrency: 2, queue: 4 })
+  const hashes = await Promise.all(Array.from({ length: 4 }, () => passwords.hash(PASSWORD)))
+  const salts = hashes.map((hash) => {
+    const match = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$([A-Za-z0-9+/]+)\$[A-Za-z0-9+/]+$/.exec(hash)
+    t.ok(match, `PHC string: ${hash.slice(0, 30)}...`)
+    return Buffer.from(match?.[1] ?? '', 'base64')
+  })
+  t.same(salts.map((salt) => salt.length), [SALT_BYTES, SALT_BYTES, SALT_BYTES, SALT_BYTES])
+  t.equal(SALT_BYTES, 16)
+  t.equal(new Set(salts.map((salt) => salt.toString('hex'))).size, salts.length, 'no two salts alike')
+  for (const hash of hashes) t.ok(await passwords.verify(hash, PASSWORD), 'each verifies')
+  t.notOk(await passwords.verify(hashes[0], `${PASSWORD}!`), 'and refuses another password')
 })
