@@ -62,7 +62,7 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
   }
   await pglite.waitReady
   const embedded = pglite
-  const { db, listen } = embeddedDatabase(embedded)
+  const { db, listen } = embeddedDatabase(embedded, opts.onListenerError)
   return {
     db,
     listen,

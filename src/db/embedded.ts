@@ -15,15 +15,21 @@ export interface EmbeddedDatabase {
 // which keeps a transaction's statements together (tests share an instance between apps).
 const byPglite = new WeakMap<PGlite, EmbeddedDatabase>()
 
-export function embeddedDatabase (pglite: PGlite): EmbeddedDatabase {
+// onError hears what pg reports outside a query (the first opener's, for a shared instance).
+export function embeddedDatabase (pglite: PGlite, onError?: (err: Error) => void): EmbeddedDatabase {
   let database = byPglite.get(pglite)
-  if (database === undefined) byPglite.set(pglite, database = open(pglite))
+  if (database === undefined) byPglite.set(pglite, database = open(pglite, onError))
   return database
 }
 
-function open (pglite: PGlite): EmbeddedDatabase {
+function open (pglite: PGlite, onError?: (err: Error) => void): EmbeddedDatabase {
   // Kept for good (no idle timeout): its prepared statements live in PGlite's one session.
   const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 } as pg.PoolConfig)
+  // A failing PGlite (closed, or its WebAssembly aborted) fails the query in flight; pg then also
+  // emits 'error' on the client and the pool, which would end the process with no listener.
+  const report = (err: Error) => onError?.(err)
+  pool.on('error', report)
+  pool.on('connect', (client) => client.on('error', report))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingStatements(pool) }) })
 
   // LISTEN goes through the pg client like every other statement: PGlite's own listen() would send

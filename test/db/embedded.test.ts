@@ -79,3 +79,16 @@ test('listeners of one channel share its LISTEN: it ends with the last of them',
 test('one instance, one database object: apps sharing an instance share its single client', async (t) => {
   t.equal(embeddedDatabase(pglite).db, db)
 })
+
+test('a PGlite that fails fails the query in flight, and pg\'s error events are reported, not thrown', async (t) => {
+  const failing = await PGlite.create('memory://')
+  const errors: Error[] = []
+  const embedded = embeddedDatabase(failing, (err) => errors.push(err))
+  t.teardown(() => embedded.db.destroy())
+  t.same((await sql<{ n: number }>`select ${1}::int as n`.execute(embedded.db)).rows, [{ n: 1 }])
+  await failing.close()
+  await t.rejects(sql`select ${2}::int as n`.execute(embedded.db), 'the query fails')
+  // Without listeners, the client's and the pool's 'error' events would be uncaught exceptions.
+  await new Promise((resolve) => setImmediate(resolve))
+  t.ok(errors.length > 0, `reported: ${errors[0]?.message}`)
+})
