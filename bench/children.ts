@@ -138,8 +138,10 @@ export interface RawArgon2 {
   stop: () => void
 }
 
-// One child process for every raw argon2 measurement, with the service's environment (the same
-// libuv threadpool size), started once so its start-up is not paid per repetition.
+// One child process for every raw argon2 measurement, started once so its start-up is not paid per
+// repetition. It runs on Node's default libuv pool, so it hashes up to 4 at once (every loop, at the
+// default 2 x CPUs on 2 cores); the service hashes HASH_CONCURRENCY at once (its preload sizes its
+// pool to that). On 2 cores a 2-thread pool hashes some 5-8 % faster: see the README's bench section.
 export async function startRawArgon2 (env: NodeJS.ProcessEnv, cwd: string): Promise<RawArgon2> {
   const child = spawn(process.execPath, nodeArgsFor(join(repoRoot, 'bench/argon2-throughput.ts')), {
     cwd, env, stdio: ['pipe', 'pipe', 'pipe']
