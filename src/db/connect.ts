@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { embeddedDatabase } from './embedded.js'
+import { reportPoolErrors } from './errors.js'
 import type { Database } from './types.js'
 
 export type Unlisten = () => Promise<void>
@@ -78,10 +79,8 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
 function connectPostgres (connectionString: string, onListenerError?: (err: Error) => void): DatabaseHandle {
   // A server that accepts but never answers fails the query after 5 s (503) instead of hanging it.
   const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 5000 })
-  // A client losing its server must not crash the process, idle (pool 'error') or checked out (the
-  // client's own 'error', which pg emits with no listener attached); the query in flight fails with it.
-  pool.on('error', (err) => onListenerError?.(err))
-  pool.on('connect', (client) => client.on('error', (err) => onListenerError?.(err)))
+  // A client losing its server must not crash the process, idle or checked out.
+  reportPoolErrors(pool, onListenerError)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const listeners = new Set<PostgresListener>()
   return {

@@ -4,6 +4,7 @@ import { PostgresDialect, Kysely, sql, type PostgresPool, type PostgresPoolClien
 import type { PGlite } from '@electric-sql/pglite'
 import { createPgConfig } from '@electric-sql/pglite/node-postgres'
 import pg from 'pg'
+import { reportPoolErrors } from './errors.js'
 import type { Database } from './types.js'
 
 export interface EmbeddedDatabase {
@@ -25,11 +26,8 @@ export function embeddedDatabase (pglite: PGlite, onError?: (err: Error) => void
 function open (pglite: PGlite, onError?: (err: Error) => void): EmbeddedDatabase {
   // Kept for good (no idle timeout): its prepared statements live in PGlite's one session.
   const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 } as pg.PoolConfig)
-  // A failing PGlite (closed, or its WebAssembly aborted) fails the query in flight; pg then also
-  // emits 'error' on the client and the pool, which would end the process with no listener.
-  const report = (err: Error) => onError?.(err)
-  pool.on('error', report)
-  pool.on('connect', (client) => client.on('error', report))
+  // A failing PGlite (closed, or its WebAssembly aborted) must not end the process either.
+  reportPoolErrors(pool, onError)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingStatements(pool) }) })
 
   // LISTEN goes through the pg client like every other statement: PGlite's own listen() would send

@@ -1,4 +1,15 @@
-// Recognising database errors by their SQLSTATE, the same on pg and PGlite.
+// Recognising database errors by their SQLSTATE, the same on pg and PGlite, and hearing pg's own.
+import type pg from 'pg'
+
+// A failed connection fails the query in flight; pg then also emits 'error', on the pool when the
+// client is idle and on the client itself when it is checked out, and with no listener attached
+// either one would end the process. Both go to onError instead.
+export function reportPoolErrors (pool: pg.Pool, onError?: (err: Error) => void): void {
+  const report = (err: Error) => onError?.(err)
+  pool.on('error', report)
+  pool.on('connect', (client) => client.on('error', report))
+}
+
 function sqlState (err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
     ? err.code
