@@ -4,15 +4,15 @@ FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
-COPY tsconfig.json tsconfig.build.json ./
-COPY src ./src
+# Everything the build needs; .dockerignore keeps out tests, local data and secrets.
+COPY . .
 RUN npm run build
 
 FROM node:20-slim
 WORKDIR /app
 # HOST 0.0.0.0: reachable from outside the container. The preload sizes libuv's thread pool for
 # password hashing before Node's module loader first uses it, and settles process.nextTick
-# (src/preload.cts).
+# (preload.cts).
 ENV HOST=0.0.0.0 \
     PORT=8000 \
     DATA_DIR=/app/data \

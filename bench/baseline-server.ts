@@ -1,7 +1,7 @@
 // Child of the bench: the same Fastify settings as the service with one route answering a constant
 // JSON object, the ceiling an authenticated GET is compared with.
 import Fastify from 'fastify'
-import { serverOptions } from '../src/app.js'
+import { serverOptions } from '../app.js'
 
 const app = Fastify(serverOptions({ LOG_LEVEL: 'warn', LOG_PRETTY: false, TRUST_PROXY: '' }))
 app.get('/', async () => ({ sub: '00000000-0000-4000-8000-000000000000', sid: '00000000-0000-4000-8000-000000000000', role: 'user' }))

@@ -1,4 +1,4 @@
-// Builds the app exactly as src/server.ts does, with configuration passed in, on a database
+// Builds the app exactly as server.ts does, with configuration passed in, on a database
 // of its own: PGlite in memory (one per test process), or a fresh PostgreSQL database per
 // test file when TEST_DATABASE_URL is set.
 import { createHash, randomBytes } from 'node:crypto'
@@ -11,11 +11,11 @@ import Fastify, { type FastifyInstance, type LightMyRequestResponse, type RouteO
 import fp from 'fastify-plugin'
 import tap from 'tap'
 import { PGlite } from '@electric-sql/pglite'
-import serviceApp, { serverOptions, type AppOptions } from '../src/app.js'
-import { connect } from '../src/db/connect.js'
-import { migrateToLatest } from '../src/db/migrate.js'
-import type { Config } from '../src/config.js'
-import { createScratchDatabase } from '../src/db/scratch-database.js'
+import serviceApp, { serverOptions, type AppOptions } from '../app.js'
+import { connect } from '../db/connect.js'
+import { migrateToLatest } from '../db/migrate.js'
+import type { Config } from '../config/schema.js'
+import { createScratchDatabase } from './helpers/scratch-database.js'
 
 // Subtests and the root tap object alike: all build() needs is teardown.
 type Test = Pick<typeof tap, 'teardown'>
@@ -40,7 +40,7 @@ export async function freshPostgresDatabase (): Promise<string> {
 // one. The first test process writes it, keyed by the migrations' source and PGlite's version
 // (a data directory opens only in the PostgreSQL major version that wrote it), for the others.
 async function startMigratedPglite (): Promise<PGlite> {
-  const migrationsDir = join(import.meta.dirname, '../src/db/migrations')
+  const migrationsDir = join(import.meta.dirname, '../db/migrations')
   const digest = createHash('sha256')
   digest.update(readFileSync(new URL('../package.json', import.meta.resolve('@electric-sql/pglite'))))
   for (const file of readdirSync(migrationsDir).sort()) digest.update(readFileSync(join(migrationsDir, file)))

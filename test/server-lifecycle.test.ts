@@ -16,7 +16,7 @@ interface Started { port: number, exited: Promise<number | null>, pid: number, o
 // The real entry point, as the container runs it, in an empty working directory.
 async function startServer (t: Test, env: Record<string, string>): Promise<Started> {
   const cwd = mkdtempSync(join(tmpdir(), 'bookly-server-'))
-  const child = spawn(process.execPath, ['--import', tsxEsm, join(root, 'src/server.ts')], {
+  const child = spawn(process.execPath, ['--import', tsxEsm, join(root, 'server.ts')], {
     cwd,
     env: { ...process.env, FASTIFY_AUTOLOAD_TYPESCRIPT: '1', JWT_SECRET: TEST_SECRET, HOST: '127.0.0.1', PORT: '0', DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -71,7 +71,7 @@ test('SIGTERM: stop accepting, finish the request in flight, close, exit 0', asy
 test('the --require preload sizes the libuv pool for HASH_CONCURRENCY before anything else runs', async (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'bookly-pool-'))
   const size = (env: Record<string, string>) => execFileSync(process.execPath,
-    ['--require', tsxCjs, '--require', join(root, 'src/preload.cts'), '-p', 'process.env.UV_THREADPOOL_SIZE'],
+    ['--require', tsxCjs, '--require', join(root, 'preload.cts'), '-p', 'process.env.UV_THREADPOOL_SIZE'],
     { cwd, env: { PATH: process.env.PATH ?? '', ...env } }).toString().trim()
   t.equal(size({ HASH_CONCURRENCY: '3' }), '3')
   t.equal(size({ HASH_CONCURRENCY: '3', UV_THREADPOOL_SIZE: '2' }), '2', 'an explicit size wins')

@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSy
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-const serverTs = resolve(import.meta.dirname, '../src/server.ts')
+const serverTs = resolve(import.meta.dirname, '../server.ts')
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', FASTIFY_AUTOLOAD_TYPESCRIPT: '1' }
 
 function startServer (cwd: string, env: Record<string, string> = {}) {

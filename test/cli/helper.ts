@@ -10,7 +10,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { build, freshPostgresDatabase, onPostgres, TEST_SECRET } from '../helper.js'
 
 const tsx = import.meta.resolve('tsx')
-const cliDir = join(import.meta.dirname, '../../src/cli')
+const cliDir = join(import.meta.dirname, '../../cli')
 
 export interface CliResult {
   code: number | null

@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { PGlite } from '@electric-sql/pglite'
-import { EMBEDDED_POSTGRES_MAJOR } from '../../src/db/connect.js'
+import { EMBEDDED_POSTGRES_MAJOR } from '../../db/connect.js'
 
 test('the embedded PostgreSQL major version is the one data directories are checked against', async (t) => {
   const pglite = await PGlite.create('memory://')

@@ -1,7 +1,7 @@
 import tap, { test } from 'tap'
 import { sql } from 'kysely'
 import { PGlite } from '@electric-sql/pglite'
-import { embeddedDatabase, MAX_NAMED_STATEMENTS } from '../../src/db/embedded.js'
+import { embeddedDatabase, MAX_NAMED_STATEMENTS } from '../../db/embedded.js'
 
 // One in-memory instance for the file, whatever TEST_DATABASE_URL says: this is the embedded path.
 // (Starting PGlite costs seconds; each test leaves what it made under names of its own.)

@@ -6,9 +6,9 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { sql } from 'kysely'
 import { PGlite } from '@electric-sql/pglite'
-import { connect, type DatabaseHandle } from '../../src/db/connect.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
-import { migrations } from '../../src/db/migrations/index.js'
+import { connect, type DatabaseHandle } from '../../db/connect.js'
+import { migrateToLatest } from '../../db/migrate.js'
+import { migrations } from '../../db/migrations/index.js'
 import { freshPostgresDatabase, onPostgres, TEST_SECRET } from '../helper.js'
 
 const run = promisify(execFile)
@@ -44,7 +44,7 @@ test('npm run migrate applies pending migrations, then reports the database up t
     DATABASE_URL: onPostgres ? await freshPostgresDatabase() : '',
     DATA_DIR: join(cwd, 'data')
   }
-  const cli = resolve(import.meta.dirname, '../../src/db/migrate-cli.ts')
+  const cli = resolve(import.meta.dirname, '../../cli/migrate.ts')
   const args = ['--import', import.meta.resolve('tsx'), cli]
   const first = await run(process.execPath, args, { cwd, env })
   t.equal(first.stdout.trim(), `applied: ${Object.keys(migrations).join(', ')}`)

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import type { FastifyError } from 'fastify'
 import { build, freshPostgresDatabase, onPostgres, signupAndLogin, signupBody, bearer, startTcpProxy, PASSWORD } from '../../helper.js'
-import { toAppError } from '../../../src/plugins/app/error-handler.js'
+import { toAppError } from '../../../plugins/app/error-handler.js'
 
 const serviceUnavailable = { statusCode: 503, error: 'Service Unavailable', error_code: 'service_unavailable', message: 'Service temporarily unavailable' }
 

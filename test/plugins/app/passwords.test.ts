@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { build, signupAndLogin, PASSWORD } from '../../helper.js'
-import { createHashGate, createPasswords, SALT_BYTES } from '../../../src/plugins/app/passwords.js'
-import { AppError } from '../../../src/lib/errors.js'
+import { createHashGate, createPasswords, SALT_BYTES } from '../../../plugins/app/passwords.js'
+import { AppError } from '../../../lib/errors.js'
 
 test('the hash gate runs `concurrency` at once, queues `queue`, and refuses the rest at once', async (t) => {
   const run = createHashGate({ concurrency: 1, queue: 1 })

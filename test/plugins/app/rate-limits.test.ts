@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { Redis } from 'ioredis'
 import { build, signupAndLogin, signupBody, uniqueEmail, bearer, errorCode, startTcpProxy, PASSWORD } from '../../helper.js'
-import type { Config } from '../../../src/config.js'
+import type { Config } from '../../../config/schema.js'
 
 const REDIS_URL = 'redis://127.0.0.1:6379'
 const loginUrl = '/api/v1/auth/login'

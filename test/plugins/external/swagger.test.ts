@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import type { RouteOptions } from 'fastify'
 import { build, signupAndLogin, bearer } from '../../helper.js'
-import { DOCS_PREFIX, OPENAPI_URL } from '../../../src/plugins/external/swagger-ui.js'
+import { DOCS_PREFIX, OPENAPI_URL } from '../../../plugins/external/swagger-ui.js'
 
 // Fastify's `/sessions/:sid` is OpenAPI's `/sessions/{sid}`.
 const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')

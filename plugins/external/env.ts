@@ -1,7 +1,7 @@
 // Loads and validates configuration once; everything else reads fastify.config.
 import fp from 'fastify-plugin'
 import fastifyEnv from '@fastify/env'
-import { ConfigSchema, type Config } from '../../config.js'
+import { ConfigSchema, type Config } from '../../config/schema.js'
 
 export interface EnvPluginOptions {
   // Given (tests, tools): used as the whole environment. Absent: .env, then process.env.

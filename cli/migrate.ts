@@ -1,7 +1,7 @@
 // npm run migrate: apply pending migrations and exit.
-import { loadConfig } from '../load-config.js'
-import { connect } from './connect.js'
-import { migrateToLatest } from './migrate.js'
+import { loadConfig } from '../config/load.js'
+import { connect } from '../db/connect.js'
+import { migrateToLatest } from '../db/migrate.js'
 
 const config = loadConfig()
 const handle = await connect({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR })

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import AutoLoad from '@fastify/autoload'
 import type { PGlite } from '@electric-sql/pglite'
-import type { Config } from './config.js'
+import type { Config } from './config/schema.js'
 
 export interface AppOptions {
   // Configuration given directly (tests, tools) instead of read from .env and the environment.

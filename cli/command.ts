@@ -1,7 +1,7 @@
 // What the user:* commands share: one-line errors with exit code 1, and a migrated database closed at the end.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Kysely } from 'kysely'
-import { loadConfig } from '../load-config.js'
+import { loadConfig } from '../config/load.js'
 import { connect } from '../db/connect.js'
 import { migrateToLatest } from '../db/migrate.js'
 import type { Database } from '../db/types.js'

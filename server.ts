@@ -3,8 +3,8 @@ import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import closeWithGrace from 'close-with-grace'
 import serviceApp, { serverOptions } from './app.js'
-import { ensureEnvFile } from './env-file.js'
-import { loadConfig } from './load-config.js'
+import { ensureEnvFile } from './config/env-file.js'
+import { loadConfig } from './config/load.js'
 
 // In-flight requests get this long to finish after SIGTERM/SIGINT before the process gives up.
 const CLOSE_GRACE_MS = 10_000
