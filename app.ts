@@ -1,5 +1,5 @@
 // The Bookly application: external plugins, then our own, then the routes. server.ts and
-// test/helper.ts both build it from serverOptions() and this plugin, so tests run what ships.
+// test/helpers/build-app.ts both build it from serverOptions() and this plugin, so tests run what ships.
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
@@ -8,8 +8,8 @@ import type { PGlite } from '@electric-sql/pglite'
 import type { Config } from './config/schema.js'
 
 export interface AppOptions {
-  // Configuration given directly (tests, tools) instead of read from .env and the environment.
-  config?: Partial<Config> & Record<string, unknown>
+  // Validated by config/load.ts: from the environment (server.ts) or from a test's values.
+  config: Config
   // A started PGlite to use instead of opening DATA_DIR (tests share one per process).
   pglite?: PGlite
 }

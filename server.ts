@@ -1,20 +1,19 @@
-// Entry point: create .env on first run, build the app, listen, and close gracefully.
+// Entry point: load the configuration, build the app, listen, and close gracefully.
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import closeWithGrace from 'close-with-grace'
+import { envFile } from './preload.cjs'
 import serviceApp, { serverOptions } from './app.js'
-import { ensureEnvFile } from './config/env-file.js'
 import { loadConfig } from './config/load.js'
 
 // In-flight requests get this long to finish after SIGTERM/SIGINT before the process gives up.
 const CLOSE_GRACE_MS = 10_000
 
 async function main (): Promise<void> {
-  const created = ensureEnvFile()
   const config = loadConfig()
   const app = Fastify(serverOptions(config))
   await app.register(fp(serviceApp), { config })
-  if (created) app.log.info('created .env with a new random JWT_SECRET')
+  if (envFile.created) app.log.info('created .env with a new random JWT_SECRET')
 
   closeWithGrace({ delay: CLOSE_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')

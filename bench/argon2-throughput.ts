@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import argon2 from 'argon2'
-import { HASH_OPTIONS } from '../plugins/app/passwords.js'
+import { HASH_OPTIONS } from '../plugins/app/passwords/passwords.js'
 
 const password = 'correct horse battery staple'
 const stored = await argon2.hash(password, HASH_OPTIONS)

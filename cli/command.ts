@@ -1,7 +1,13 @@
-// What the user:* commands share: one-line errors with exit code 1, and a migrated database closed at the end.
+// What the commands share: arguments parsed strictly, one-line errors with exit code 1, the
+// configuration loaded as the server loads it, and a migrated database closed at the end.
+// Each command is a function of its arguments and a context, so tests can call it in process.
+import { realpathSync } from 'node:fs'
+import type { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Kysely } from 'kysely'
-import { loadConfig } from '../config/load.js'
+import type { PGlite } from '@electric-sql/pglite'
+import type { Config } from '../config/schema.js'
 import { connect } from '../db/connect.js'
 import { migrateToLatest } from '../db/migrate.js'
 import type { Database } from '../db/types.js'
@@ -9,14 +15,50 @@ import type { Database } from '../db/types.js'
 // A problem the operator must fix (bad arguments, unknown user): its message is the whole story.
 export class CliError extends Error {}
 
-// Runs a command; its result is printed on stdout, any failure as one line on stderr.
-export async function runCli (name: string, command: () => Promise<string>): Promise<void> {
+export interface CommandContext {
+  config: Config
+  // Where a password is read from (cli/read-password.ts): a terminal prompts for it.
+  stdin: Readable
+  // A started PGlite to use instead of opening DATA_DIR (tests).
+  pglite?: PGlite
+}
+
+// A command returns what it prints on stdout.
+export type Command = (args: string[], context: CommandContext) => Promise<string>
+
+export interface Outcome {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export async function execute (name: string, command: Command, args: string[], context: CommandContext): Promise<Outcome> {
   try {
-    console.log(await command())
+    return { code: 0, stdout: `${await command(args, context)}\n`, stderr: '' }
+  } catch (err) {
+    return { code: 1, stdout: '', stderr: `bookly ${name}: ${(err as Error).message}\n` }
+  }
+}
+
+// When `moduleUrl` is the program node was started with: run the command on process.argv and the
+// environment (with .env read by the preload), print its outcome and set the exit code.
+export async function runAsProgram (moduleUrl: string, name: string, command: Command): Promise<void> {
+  const entry = process.argv[1]
+  if (entry === undefined || realpathSync(entry) !== fileURLToPath(moduleUrl)) return
+  await import('../preload.cjs')
+  const { loadConfig } = await import('../config/load.js')
+  let config: Config
+  try {
+    config = loadConfig()
   } catch (err) {
     console.error(`bookly ${name}: ${(err as Error).message}`)
     process.exitCode = 1
+    return
   }
+  const outcome = await execute(name, command, process.argv.slice(2), { config, stdin: process.stdin })
+  process.stdout.write(outcome.stdout)
+  process.stderr.write(outcome.stderr)
+  process.exitCode = outcome.code
 }
 
 // parseArgs, with its complaint (an unknown option, a stray argument) as a one-line error.
@@ -28,12 +70,13 @@ export function parseCliArgs<T extends ParseArgsConfig> (config: T, usage: strin
   }
 }
 
-export async function withDatabase<T> (fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-  const config = loadConfig()
-  const handle = await connect({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR })
+// The database as it is (npm run migrate), or migrated first: on a fresh install making the first
+// admin is often the first thing done.
+export async function withDatabase<T> (context: CommandContext, fn: (db: Kysely<Database>) => Promise<T>, { migrate = true } = {}): Promise<T> {
+  const { config, pglite } = context
+  const handle = await connect({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, pglite })
   try {
-    // A fresh install has no tables yet: making the first admin is often the first thing done.
-    await migrateToLatest(handle.db)
+    if (migrate) await migrateToLatest(handle.db)
     return await fn(handle.db)
   } finally {
     await handle.close()

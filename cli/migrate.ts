@@ -1,16 +1,19 @@
 // npm run migrate: apply pending migrations and exit.
-import { loadConfig } from '../config/load.js'
-import { connect } from '../db/connect.js'
 import { migrateToLatest } from '../db/migrate.js'
+import { CliError, parseCliArgs, runAsProgram, withDatabase, type Command } from './command.js'
 
-const config = loadConfig()
-const handle = await connect({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR })
-try {
-  const applied = await migrateToLatest(handle.db)
-  console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database is up to date')
-} catch (err) {
-  console.error(`bookly: migration failed: ${(err as Error).message}`)
-  process.exitCode = 1
-} finally {
-  await handle.close()
+const usage = 'usage: npm run migrate'
+
+export const migrate: Command = async (args, context) => {
+  parseCliArgs({ args, options: {} }, usage)
+  return withDatabase(context, async (db) => {
+    try {
+      const applied = await migrateToLatest(db)
+      return applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database is up to date'
+    } catch (err) {
+      throw new CliError(`migration failed: ${(err as Error).message}`)
+    }
+  }, { migrate: false })
 }
+
+await runAsProgram(import.meta.url, 'migrate', migrate)

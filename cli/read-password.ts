@@ -1,4 +1,5 @@
 // The password for a CLI command: typed twice without echo on a terminal, else the first line of stdin.
+import type { Readable } from 'node:stream'
 import { CliError } from './command.js'
 
 const ENTER = new Set(['\r', '\n', '\u0004'])
@@ -31,9 +32,9 @@ function promptHidden (prompt: string): Promise<string> {
   })
 }
 
-async function firstLineOfStdin (): Promise<string> {
+async function firstLine (input: Readable): Promise<string> {
   let data = ''
-  for await (const chunk of process.stdin) {
+  for await (const chunk of input) {
     data += String(chunk)
     if (data.includes('\n')) break
   }
@@ -41,9 +42,10 @@ async function firstLineOfStdin (): Promise<string> {
   return data.split(/\r?\n/)[0] ?? ''
 }
 
-export async function readPassword (): Promise<string> {
-  if (!process.stdin.isTTY) {
-    const password = await firstLineOfStdin()
+// `input` is the process's stdin, or what a test pipes in.
+export async function readPassword (input: Readable & { isTTY?: boolean } = process.stdin): Promise<string> {
+  if (input.isTTY !== true) {
+    const password = await firstLine(input)
     if (password === '') throw new CliError('no password on standard input')
     return password
   }

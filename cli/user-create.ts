@@ -2,10 +2,10 @@
 import { Ajv } from 'ajv'
 import formats from 'ajv-formats'
 import { SignupBody } from '../schemas/users.js'
-import { createUsersRepository } from '../plugins/app/users-repository.js'
-import { createPasswords } from '../plugins/app/passwords.js'
-import { canonicalEmail } from '../lib/users.js'
-import { CliError, parseCliArgs, runCli, withDatabase } from './command.js'
+import { createUsersRepository } from '../plugins/app/users/users-repository.js'
+import { canonicalEmail } from '../plugins/app/users/email.js'
+import { createPasswords } from '../plugins/app/passwords/passwords.js'
+import { CliError, parseCliArgs, runAsProgram, withDatabase, type Command } from './command.js'
 import { readPassword } from './read-password.js'
 
 const usage = 'usage: npm run user:create -- --email <email> [--admin] [--username <name>] [--first-name <name>] [--last-name <name>]'
@@ -18,8 +18,9 @@ const validateSignup = ajv.compile(SignupBody)
 // The flag (or the prompt) a signup field came from.
 const source = (path: string) => path === '/password' ? 'password' : `--${path.slice(1).replaceAll('_', '-')}`
 
-await runCli('user:create', async () => {
+export const userCreate: Command = async (args, context) => {
   const { values } = parseCliArgs({
+    args,
     options: {
       email: { type: 'string' },
       username: { type: 'string' },
@@ -37,7 +38,7 @@ await runCli('user:create', async () => {
     first_name: values['first-name'],
     last_name: values['last-name'],
     email,
-    password: values.password ?? await readPassword()
+    password: values.password ?? await readPassword(context.stdin)
   }
   if (!validateSignup(body)) {
     const [error] = validateSignup.errors ?? []
@@ -47,8 +48,10 @@ await runCli('user:create', async () => {
   const { password, ...profile } = body
   // One command, one hash: the server's concurrency limits do not apply.
   const passwords = await createPasswords({ concurrency: 1, queue: 0 })
-  const user = await withDatabase(async (db) =>
+  const user = await withDatabase(context, async (db) =>
     createUsersRepository(db).create({ ...profile, role, password_hash: await passwords.hash(password) }))
   if (user === undefined) throw new CliError(`a user with e-mail ${email} already exists`)
   return `created ${role} ${user.email} (${user.uid})`
-})
+}
+
+await runAsProgram(import.meta.url, 'user:create', userCreate)

@@ -11,11 +11,15 @@ import type { Database } from './types.js'
 
 export type Unlisten = () => Promise<void>
 
-export interface DatabaseHandle {
-  db: Kysely<Database>
+export interface Notifications {
   // Subscribes to a NOTIFY channel. onConnected runs after every (re)connection of the
   // listener, so a caller can reload whatever was announced while it was not listening.
   listen (channel: string, onMessage: (payload: string) => void, onConnected: () => Promise<void>): Promise<Unlisten>
+}
+
+export interface DatabaseHandle {
+  db: Kysely<Database>
+  notifications: Notifications
   close (): Promise<void>
 }
 
@@ -28,8 +32,8 @@ export interface ConnectOptions {
 }
 
 // PGlite is PostgreSQL compiled to WebAssembly. V8's optimising tier recompiles its hot functions
-// in the background and keeps some 70 MB more resident for good, and V8's baseline code serves
-// our queries as fast (a books page: ~1 000/s either way), so embedded PostgreSQL stays on it.
+// in the background and keeps tens of MB more resident for good, and V8's baseline code serves
+// our queries as fast (bench/README.md), so embedded PostgreSQL stays on it.
 // Set before PGlite compiles its module; it changes nothing for JavaScript.
 function liftoffOnly (): void {
   setFlagsFromString('--liftoff-only')
@@ -57,16 +61,16 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
       await checkDataDirVersion(opts.dataDir)
       await mkdir(opts.dataDir, { recursive: true })
     }
-    // PostgreSQL's default 128 MB buffer pool was most of the service's memory (RSS 430 MB idle);
-    // 16 MB serves a catalogue this size.
+    // PostgreSQL's default 128 MB buffer pool would be most of the service's memory; 16 MB
+    // serves a catalogue this size.
     pglite = new PGlite(opts.dataDir, { postgresqlconf: ['shared_buffers = 16MB'] })
   }
   await pglite.waitReady
   const embedded = pglite
-  const { db, listen } = embeddedDatabase(embedded, opts.onListenerError)
+  const { db, notifications } = embeddedDatabase(embedded, opts.onListenerError)
   return {
     db,
-    listen,
+    notifications,
     async close () {
       // A shared instance stays open for its owner.
       if (!owned) return
@@ -85,13 +89,15 @@ function connectPostgres (connectionString: string, onListenerError?: (err: Erro
   const listeners = new Set<PostgresListener>()
   return {
     db,
-    async listen (channel, onMessage, onConnected) {
-      const listener = new PostgresListener(connectionString, channel, onMessage, onConnected, onListenerError)
-      listeners.add(listener)
-      await listener.start()
-      return async () => {
-        listeners.delete(listener)
-        await listener.stop()
+    notifications: {
+      async listen (channel, onMessage, onConnected) {
+        const listener = new PostgresListener(connectionString, channel, onMessage, onConnected, onListenerError)
+        listeners.add(listener)
+        await listener.start()
+        return async () => {
+          listeners.delete(listener)
+          await listener.stop()
+        }
       }
     },
     async close () {

@@ -5,11 +5,12 @@ import type { PGlite } from '@electric-sql/pglite'
 import { createPgConfig } from '@electric-sql/pglite/node-postgres'
 import pg from 'pg'
 import { reportPoolErrors } from './errors.js'
+import type { Notifications } from './connect.js'
 import type { Database } from './types.js'
 
 export interface EmbeddedDatabase {
   db: Kysely<Database>
-  listen (channel: string, onMessage: (payload: string) => void, onConnected: () => Promise<void>): Promise<() => Promise<void>>
+  notifications: Notifications
 }
 
 // PGlite is one session: everything that uses an instance goes through one pool of one client,
@@ -39,27 +40,28 @@ function open (pglite: PGlite, onError?: (err: Error) => void): EmbeddedDatabase
   })
   return {
     db,
-    async listen (channel, onMessage, onConnected) {
-      let channelSubscribers = subscribers.get(channel)
-      if (channelSubscribers === undefined) {
-        await sql`listen ${sql.id(channel)}`.execute(db)
-        subscribers.set(channel, channelSubscribers = subscribers.get(channel) ?? new Set())
-      }
-      channelSubscribers.add(onMessage)
-      await onConnected()
-      return async () => {
-        channelSubscribers.delete(onMessage)
-        if (channelSubscribers.size > 0 || subscribers.get(channel) !== channelSubscribers) return
-        subscribers.delete(channel)
-        await sql`unlisten ${sql.id(channel)}`.execute(db)
+    notifications: {
+      async listen (channel, onMessage, onConnected) {
+        let channelSubscribers = subscribers.get(channel)
+        if (channelSubscribers === undefined) {
+          await sql`listen ${sql.id(channel)}`.execute(db)
+          subscribers.set(channel, channelSubscribers = subscribers.get(channel) ?? new Set())
+        }
+        channelSubscribers.add(onMessage)
+        await onConnected()
+        return async () => {
+          channelSubscribers.delete(onMessage)
+          if (channelSubscribers.size > 0 || subscribers.get(channel) !== channelSubscribers) return
+          subscribers.delete(channel)
+          await sql`unlisten ${sql.id(channel)}`.execute(db)
+        }
       }
     }
   }
 }
 
 // PostgreSQL parses and plans a query every time unless it is a named prepared statement, and on
-// PGlite, on our own thread, that is most of a short query's cost (a login's user lookup: 0.33
-// CPU ms, prepared 0.18). So every query with parameters runs as a statement named after its SQL
+// PGlite, on our own thread, that is most of a short query's cost (bench/README.md). So every query with parameters runs as a statement named after its SQL
 // text; those without stay on the simple protocol, which takes several statements at once.
 // Embedded only: its schema changes only while it starts (migrations run in process), so a
 // prepared `select *` cannot outlive the shape of its table, as under a live `npm run migrate`.

@@ -3,7 +3,15 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 
-export type Role = 'user' | 'admin'
+// The values of users.role (its check constraint): one list for the schemas, the guards and the CLI.
+export const ROLES = ['user', 'admin'] as const
+export type Role = typeof ROLES[number]
+
+// Why a session ended (sessions.revoked_reason). The delete trigger writes 'user_deleted' itself.
+export const REVOCATION_REASONS = [
+  'logout', 'ended_by_user', 'refresh_token_reused', 'password_changed', 'role_changed', 'user_disabled', 'user_deleted'
+] as const
+export type RevocationReason = typeof REVOCATION_REASONS[number]
 
 export interface UsersTable {
   uid: Generated<string>
@@ -36,7 +44,7 @@ export interface SessionsTable {
   last_used_at: Generated<Date>
   expires_at: Date
   revoked_at: Date | null
-  revoked_reason: string | null
+  revoked_reason: RevocationReason | null
   user_agent: string | null
   ip: string | null
   refresh_jti: string
@@ -47,6 +55,16 @@ export interface SessionsTable {
 }
 
 export type Session = Selectable<SessionsTable>
+
+// Who a session (and its tokens) belongs to, as the tokens carry it.
+export type SessionOwner = Pick<User, 'uid' | 'email' | 'role'>
+
+// The current token pair of a session, recognised by its jtis; issuedAt (seconds) is the pair's iat.
+export interface TokenPairIds {
+  accessJti: string
+  refreshJti: string
+  issuedAt: number
+}
 
 export interface BooksTable {
   uid: Generated<string>
@@ -63,5 +81,6 @@ export interface BooksTable {
   updated_at: Timestamp
 }
 
+export type Book = Selectable<BooksTable>
 export type NewBook = Insertable<BooksTable>
 export type BookUpdate = Updateable<BooksTable>

@@ -1,6 +1,7 @@
 // Login, token and session bodies.
 import { Type, type Static } from '@sinclair/typebox'
-import { Email, Password } from './users.js'
+import type { Session } from '../db/types.js'
+import { Email, Password, RoleSchema } from './users.js'
 
 export const LoginBody = Type.Object({
   email: Email,
@@ -40,6 +41,22 @@ export const SessionSchema = Type.Object({
   current: Type.Boolean()
 }, { title: 'Session' })
 
+export type SessionResponse = Static<typeof SessionSchema>
+
+export type LiveSession = Pick<Session, 'id' | 'created_at' | 'last_used_at' | 'expires_at' | 'user_agent' | 'ip'>
+
+export function toSessionResponse (session: LiveSession, currentSid: string): SessionResponse {
+  const { id, created_at: created, last_used_at: lastUsed, expires_at: expires, ...rest } = session
+  return {
+    sid: id,
+    created_at: created.toISOString(),
+    last_used_at: lastUsed.toISOString(),
+    expires_at: expires.toISOString(),
+    ...rest,
+    current: id === currentSid
+  }
+}
+
 export const SessionParams = Type.Object({ sid: Type.String({ format: 'uuid' }) })
 export type SessionParams = Static<typeof SessionParams>
 
@@ -54,5 +71,5 @@ export type ChangePasswordBody = Static<typeof ChangePasswordBody>
 export const VerifyResponse = Type.Object({
   sub: Type.String({ format: 'uuid' }),
   sid: Type.String({ format: 'uuid' }),
-  role: Type.Union([Type.Literal('user'), Type.Literal('admin')])
+  role: RoleSchema
 }, { title: 'VerifyResponse' })

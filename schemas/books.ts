@@ -1,5 +1,6 @@
 // Books on the wire: create and update bodies, the book itself, and its path parameters.
 import { Type, type Static } from '@sinclair/typebox'
+import type { Book } from '../db/types.js'
 
 const bookFields = {
   title: Type.String({ minLength: 1, maxLength: 255 }),
@@ -28,6 +29,16 @@ export const BookSchema = Type.Object({
 }, { title: 'Book' })
 
 export type BookResponse = Static<typeof BookSchema>
+
+export function toBookResponse (book: Book): BookResponse {
+  const { updated_at: updatedAt, created_at: createdAt, ...fields } = book
+  return {
+    ...fields,
+    created_at: createdAt.toISOString(),
+    // The seed tutorial's wire name.
+    update_at: updatedAt.toISOString()
+  }
+}
 
 export const BookParams = Type.Object({ book_uid: Type.String({ format: 'uuid' }) })
 export type BookParams = Static<typeof BookParams>

@@ -1,13 +1,14 @@
 // Users on the wire: the signup body, the public user (never the hash), the caller with their
 // books, and the admin's view and changes of accounts.
 import { Type, type Static } from '@sinclair/typebox'
+import { ROLES, type User } from '../db/types.js'
 import { BookSchema } from './books.js'
 
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 40 })
 // Counted in characters (code points); verified exactly as sent, never trimmed.
 export const Password = Type.String({ minLength: 8, maxLength: 128 })
 
-export const RoleSchema = Type.Union([Type.Literal('user'), Type.Literal('admin')])
+export const RoleSchema = Type.Union(ROLES.map((role) => Type.Literal(role)))
 
 export const SignupBody = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 50 }),
@@ -37,6 +38,21 @@ export const UserSchema = Type.Object({
 
 export type UserResponse = Static<typeof UserSchema>
 
+export function toUserResponse (user: User): UserResponse {
+  return {
+    uid: user.uid,
+    username: user.username,
+    first_name: user.first_name,
+    last_name: user.last_name,
+    email: user.email,
+    role: user.role,
+    is_verified: user.is_verified,
+    created_at: user.created_at.toISOString(),
+    // The seed tutorial's wire name.
+    update_at: user.updated_at.toISOString()
+  }
+}
+
 // GET /auth/me: the user with their books, as the tutorial's `me` answers.
 export const MeSchema = Type.Object({
   ...UserSchema.properties,
@@ -52,6 +68,10 @@ export const AdminUserSchema = Type.Object({
 }, { title: 'AdminUser' })
 
 export type AdminUserResponse = Static<typeof AdminUserSchema>
+
+export function toAdminUserResponse (user: User): AdminUserResponse {
+  return { ...toUserResponse(user), disabled_at: user.disabled_at?.toISOString() ?? null }
+}
 
 export const AdminUserParams = Type.Object({ uid: Type.String({ format: 'uuid' }) })
 export type AdminUserParams = Static<typeof AdminUserParams>

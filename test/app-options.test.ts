@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
-import { build, signupBody, bearer, uniqueEmail } from './helper.js'
+import { build } from './helper.js'
+import { signupBody, bearer, uniqueEmail } from './helpers/fixtures.js'
 import { serverOptions } from '../app.js'
 
 test('logs carry no password, hash or token, through a whole session of use', async (t) => {

@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import { build, errorCode, signupBody } from './helper.js'
+import { build } from './helper.js'
+import { errorCode, signupBody } from './helpers/fixtures.js'
 
 const shape = ['error', 'error_code', 'message', 'statusCode']
 

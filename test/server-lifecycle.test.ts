@@ -5,7 +5,9 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freshPostgresDatabase, onPostgres, signupBody, TEST_SECRET } from './helper.js'
+import { onPostgres, TEST_SECRET } from './helper.js'
+import { freshPostgresDatabase } from './helpers/databases.js'
+import { signupBody } from './helpers/fixtures.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const tsxEsm = import.meta.resolve('tsx')

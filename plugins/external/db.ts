@@ -2,14 +2,15 @@
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { PGlite } from '@electric-sql/pglite'
-import { connect, type DatabaseHandle } from '../../db/connect.js'
+import { connect, type Notifications } from '../../db/connect.js'
 import { migrateToLatest } from '../../db/migrate.js'
 import type { Database } from '../../db/types.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<Database>
-    dbListen: DatabaseHandle['listen']
+    // The database's NOTIFY channels (revocations use one).
+    notifications: Notifications
   }
 }
 
@@ -28,5 +29,5 @@ export default fp<DbPluginOptions>(async function db (fastify, opts) {
   const applied = await migrateToLatest(handle.db)
   if (applied.length > 0) fastify.log.info({ migrations: applied }, 'migrations applied')
   fastify.decorate('db', handle.db)
-  fastify.decorate('dbListen', handle.listen)
+  fastify.decorate('notifications', handle.notifications)
 }, { name: 'db', dependencies: ['env'] })

@@ -1,16 +1,13 @@
-// Loads and validates configuration once; everything else reads fastify.config.
+// @fastify/env: validates the configuration the app was given and decorates fastify.config.
 import fp from 'fastify-plugin'
 import fastifyEnv from '@fastify/env'
 import { ConfigSchema, type Config } from '../../config/schema.js'
 
 export interface EnvPluginOptions {
-  // Given (tests, tools): used as the whole environment. Absent: .env, then process.env.
-  config?: Partial<Config> & Record<string, unknown>
+  // Loaded by server.ts and the CLIs (config/load.ts), built by test/helpers/build-app.ts.
+  config: Config
 }
 
 export default fp<EnvPluginOptions>(async function env (fastify, opts) {
-  await fastify.register(fastifyEnv, opts.config
-    ? { schema: ConfigSchema, data: opts.config, env: false, dotenv: false }
-    : { schema: ConfigSchema, dotenv: true })
-  fastify.log.level = fastify.config.LOG_LEVEL
+  await fastify.register(fastifyEnv, { schema: ConfigSchema, data: opts.config, env: false, dotenv: false })
 }, { name: 'env' })

@@ -1,6 +1,6 @@
 // Security headers from helmet (the library @fastify/helmet wraps). A JSON API's headers never vary
 // by request, so helmet computes them once here: @fastify/helmet builds helmet's middleware again on
-// every request, which halved the throughput of an authenticated GET (bench/).
+// every request, a large share of an authenticated GET (bench/README.md).
 import fp from 'fastify-plugin'
 import helmet from 'helmet'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -33,7 +33,7 @@ export const API_HEADERS: Parameters<typeof helmet>[0] = {
 
 export default fp(async function securityHeaders (fastify) {
   // And no response is stored by a cache: tokens, accounts and books are all per caller. One
-  // hook for every fixed header, since each hook is a measurable share of a request (bench/).
+  // hook for every fixed header, since each hook is a measurable share of a request (bench/README.md).
   const headers = { ...helmetHeaders(API_HEADERS), 'cache-control': 'no-store' }
   fastify.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers)

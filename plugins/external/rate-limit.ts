@@ -1,12 +1,9 @@
 // @fastify/rate-limit, off by default (global: false); counters in memory, or in Redis when REDIS_URL is set.
+// The limits themselves are Bookly's: plugins/app/auth/abuse-limits.ts.
 import fp from 'fastify-plugin'
 import fastifyRateLimit from '@fastify/rate-limit'
 import { Redis } from 'ioredis'
-import { AppError } from '../../lib/errors.js'
-
-export function rateLimitedError (ttlMs: number): AppError {
-  return new AppError('rate_limited', undefined, { 'retry-after': String(Math.max(1, Math.ceil(ttlMs / 1000))) })
-}
+import { retryAfter } from '../app/http/errors.js'
 
 export default fp(async function rateLimit (fastify) {
   const { REDIS_URL, RATE_LIMIT_NAMESPACE } = fastify.config
@@ -24,6 +21,6 @@ export default fp(async function rateLimit (fastify) {
     redis,
     nameSpace: RATE_LIMIT_NAMESPACE,
     // Routes that use `config.rateLimit` answer through the one error handler too.
-    errorResponseBuilder: (_request, context) => rateLimitedError(context.ttl)
+    errorResponseBuilder: (_request, context) => retryAfter('rate_limited', context.ttl / 1000)
   })
 }, { name: 'rate-limit', dependencies: ['env'] })

@@ -1,12 +1,10 @@
 // @fastify/under-pressure: shed load with 503 `overloaded` while the event loop is saturated.
-// Routes opt out with `config: { pressureHandler: allowUnderPressure }` (the health checks).
+// A route opts out with its own `config.pressureHandler` (the health checks do).
 import fp from 'fastify-plugin'
 import fastifyUnderPressure from '@fastify/under-pressure'
-import { AppError } from '../../lib/errors.js'
+import { retryAfter } from '../app/http/errors.js'
 
 const RETRY_AFTER_SECONDS = 5
-
-export const allowUnderPressure = (): void => {}
 
 export default fp(async function underPressure (fastify) {
   // One warning a second at most: under overload, a line per shed request would add to the load.
@@ -22,7 +20,7 @@ export default fp(async function underPressure (fastify) {
         lastWarning = Date.now()
         request.log.warn({ type, value }, 'shedding load')
       }
-      throw new AppError('overloaded', undefined, { 'retry-after': String(RETRY_AFTER_SECONDS) })
+      throw retryAfter('overloaded', RETRY_AFTER_SECONDS)
     }
   })
 }, { name: 'under-pressure', dependencies: ['env'] })

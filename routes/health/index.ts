@@ -4,15 +4,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { sql } from 'kysely'
 import { errorResponses } from '../../schemas/errors.js'
-import { AppError } from '../../lib/errors.js'
+import { AppError } from '../../plugins/app/http/errors.js'
 import { pendingMigrations } from '../../db/migrate.js'
-import { allowUnderPressure } from '../../plugins/external/under-pressure.js'
 
 const Ok = Type.Object({ status: Type.Literal('ok') }, { title: 'HealthOk' })
 
+// A route's own pressureHandler replaces @fastify/under-pressure's, which sheds: this one lets the request through.
+const neverShed = { pressureHandler: (): void => {} }
+
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/', {
-    config: { pressureHandler: allowUnderPressure },
+    config: neverShed,
     schema: {
       summary: 'Liveness: the process is up and serving requests',
       tags: ['health'],
@@ -21,7 +23,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async () => ({ status: 'ok' as const }))
 
   fastify.get('/ready', {
-    config: { pressureHandler: allowUnderPressure },
+    config: neverShed,
     schema: {
       summary: 'Readiness: the database is reachable and fully migrated',
       tags: ['health'],

@@ -1,18 +1,18 @@
 import tap, { test } from 'tap'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { bearer, login, uniqueEmail } from '../helper.js'
+import { bearer, login, uniqueEmail } from '../helpers/fixtures.js'
 import { cliDatabase } from './helper.js'
 
-// Every command is a process of its own that starts tsx (and, on PGlite, the database).
+// The first test starts the program as a process of its own (tsx, and on PGlite the database).
 tap.setTimeout(300_000)
 
 const password = 'first admin password'
 
 test('user:create makes an admin on a fresh database, password from stdin; that admin can log in and administer', async (t) => {
-  const cli = await cliDatabase(t)
+  const cli = await cliDatabase(t, 'data-dir')
   const email = uniqueEmail('Boss')
-  const res = await cli.run('user-create', ['--email', `  ${email.toUpperCase()} `, '--admin', '--username', 'boss'], `${password}\n`)
+  const res = await cli.spawn('user-create', ['--email', `  ${email.toUpperCase()} `, '--admin', '--username', 'boss'], `${password}\n`)
   t.equal(res.code, 0, res.stderr)
   t.match(res.stdout, new RegExp(`^created admin ${email.toLowerCase()} \\([0-9a-f-]{36}\\)\\n$`))
   t.equal(res.stderr, '')
@@ -49,7 +49,7 @@ test('user:create without --admin makes a user; the username defaults to the loc
 })
 
 test('user:create rejects bad arguments with one line and exit code 1, before touching any database', async (t) => {
-  const cli = await cliDatabase(t)
+  const cli = await cliDatabase(t, 'data-dir')
   const cases: Array<[string, string[], string, RegExp]> = [
     ['no --email', ['--admin'], `${password}\n`, /--email is required/],
     ['an unknown option', ['--email', uniqueEmail(), '--role', 'admin'], `${password}\n`, /Unknown option '--role'/],

@@ -1,9 +1,6 @@
-import tap, { test } from 'tap'
-import { bearer, errorCode, login, uniqueEmail, type LoggedIn } from '../helper.js'
+import { test } from 'tap'
+import { bearer, errorCode, login, uniqueEmail, type LoggedIn } from '../helpers/fixtures.js'
 import { cliDatabase } from './helper.js'
-
-// Every command is a process of its own that starts tsx (and, on PGlite, the database).
-tap.setTimeout(300_000)
 
 const password = 'a user password'
 

@@ -6,7 +6,7 @@ import { embeddedDatabase, MAX_NAMED_STATEMENTS } from '../../db/embedded.js'
 // One in-memory instance for the file, whatever TEST_DATABASE_URL says: this is the embedded path.
 // (Starting PGlite costs seconds; each test leaves what it made under names of its own.)
 const pglite = await PGlite.create('memory://')
-const { db, listen } = embeddedDatabase(pglite)
+const { db, notifications: { listen } } = embeddedDatabase(pglite)
 tap.teardown(async () => {
   await db.destroy()
   await pglite.close()

@@ -1,22 +1,15 @@
 import { test } from 'tap'
-import { execFile } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { promisify } from 'node:util'
 import { sql } from 'kysely'
 import { PGlite } from '@electric-sql/pglite'
 import { connect, type DatabaseHandle } from '../../db/connect.js'
 import { migrateToLatest } from '../../db/migrate.js'
 import { migrations } from '../../db/migrations/index.js'
-import { freshPostgresDatabase, onPostgres, TEST_SECRET } from '../helper.js'
-
-const run = promisify(execFile)
+import { emptyPostgresDatabase, onPostgres } from '../helpers/databases.js'
 
 test('instances starting together apply every migration exactly once', async (t) => {
   const handles: DatabaseHandle[] = []
   if (onPostgres) {
-    const url = await freshPostgresDatabase()
+    const url = await emptyPostgresDatabase()
     for (let i = 0; i < 4; i++) handles.push(await connect({ databaseUrl: url, dataDir: '' }))
   } else {
     // PGlite is one process's database: "instances" share it.
@@ -34,20 +27,4 @@ test('instances starting together apply every migration exactly once', async (t)
   const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)
   t.same(rows.rows.map((r) => r.name), Object.keys(migrations))
   t.same(await migrateToLatest(db), [], 'nothing left to apply')
-})
-
-test('npm run migrate applies pending migrations, then reports the database up to date', async (t) => {
-  const cwd = mkdtempSync(join(tmpdir(), 'bookly-migrate-'))
-  const env = {
-    PATH: process.env.PATH ?? '',
-    JWT_SECRET: TEST_SECRET,
-    DATABASE_URL: onPostgres ? await freshPostgresDatabase() : '',
-    DATA_DIR: join(cwd, 'data')
-  }
-  const cli = resolve(import.meta.dirname, '../../cli/migrate.ts')
-  const args = ['--import', import.meta.resolve('tsx'), cli]
-  const first = await run(process.execPath, args, { cwd, env })
-  t.equal(first.stdout.trim(), `applied: ${Object.keys(migrations).join(', ')}`)
-  const second = await run(process.execPath, args, { cwd, env })
-  t.equal(second.stdout.trim(), 'database is up to date')
 })

@@ -1,8 +1,9 @@
-// A new, empty PostgreSQL database on the server adminUrl names, for one test or bench process.
+// A new PostgreSQL database on the server adminUrl names, empty or a copy of a template, for one
+// test or bench process; `drop` removes it.
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 
-async function admin (adminUrl: string, statement: string): Promise<void> {
+export async function adminQuery (adminUrl: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl })
   await client.connect()
   try {
@@ -12,10 +13,14 @@ async function admin (adminUrl: string, statement: string): Promise<void> {
   }
 }
 
-export async function createScratchDatabase (adminUrl: string, prefix: string): Promise<{ url: string, drop: () => Promise<void> }> {
-  const name = `${prefix}_${randomUUID().replaceAll('-', '')}`
-  await admin(adminUrl, `create database ${name}`)
+export function databaseUrl (adminUrl: string, name: string): string {
   const url = new URL(adminUrl)
   url.pathname = `/${name}`
-  return { url: url.toString(), drop: () => admin(adminUrl, `drop database if exists ${name} with (force)`) }
+  return url.toString()
+}
+
+export async function createScratchDatabase (adminUrl: string, prefix: string, template?: string): Promise<{ url: string, drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomUUID().replaceAll('-', '')}`
+  await adminQuery(adminUrl, `create database ${name}${template === undefined ? '' : ` template ${template}`}`)
+  return { url: databaseUrl(adminUrl, name), drop: () => adminQuery(adminUrl, `drop database if exists ${name} with (force)`) }
 }

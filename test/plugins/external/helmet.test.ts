@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import { build, signupAndLogin, bearer } from '../../helper.js'
+import { build } from '../../helper.js'
+import { signupAndLogin, bearer } from '../../helpers/fixtures.js'
 
 const apiHeaders = {
   'content-security-policy': "default-src 'none';frame-ancestors 'none'",

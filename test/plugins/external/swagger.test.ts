@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import type { RouteOptions } from 'fastify'
-import { build, signupAndLogin, bearer } from '../../helper.js'
+import { build } from '../../helper.js'
+import { signupAndLogin, bearer } from '../../helpers/fixtures.js'
 import { DOCS_PREFIX, OPENAPI_URL } from '../../../plugins/external/swagger-ui.js'
 
 // Fastify's `/sessions/:sid` is OpenAPI's `/sessions/{sid}`.

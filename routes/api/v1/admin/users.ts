@@ -2,11 +2,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { AdminUserParams, AdminUserSchema, AdminUserUpdateBody } from '../../../../schemas/users.js'
+import { AdminUserParams, AdminUserSchema, AdminUserUpdateBody, toAdminUserResponse } from '../../../../schemas/users.js'
 import { PaginationQuery } from '../../../../schemas/pagination.js'
 import { errorResponses } from '../../../../schemas/errors.js'
-import { toAdminUserResponse } from '../../../../lib/users.js'
-import { AppError } from '../../../../lib/errors.js'
+import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { usersRepository, sessionService } = fastify

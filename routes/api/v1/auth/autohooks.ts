@@ -2,7 +2,7 @@
 // documents its 429), except routes that opt out with `config: { perIpAuthLimit: false }`.
 // (Cache-Control: no-store, which tokens need, is on every response: plugins/external/helmet.ts.)
 import type { FastifyInstance } from 'fastify'
-import { addErrorResponses } from '../../../../plugins/app/common-responses.js'
+import { addErrorResponses } from '../../../../plugins/app/http/common-responses.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,6 +16,6 @@ export default async function authHooks (fastify: FastifyInstance) {
     addErrorResponses(route, 429)
     // First, before the route's own guards: a limited client gets 429 without any token work.
     const own = route.onRequest === undefined ? [] : [route.onRequest].flat()
-    route.onRequest = [fastify.rateLimits.authPerIp, ...own]
+    route.onRequest = [fastify.abuseLimits.authPerIp, ...own]
   })
 }

@@ -2,13 +2,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChangePasswordBody, MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
-import { AppError } from '../../../../lib/errors.js'
+import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { usersRepository, passwords, sessionService } = fastify
 
   fastify.post('/change_password', {
-    onRequest: [fastify.rateLimits.changePasswordPerIp, fastify.authenticate],
+    onRequest: [fastify.abuseLimits.changePasswordPerIp, fastify.authenticate],
     schema: {
       summary: 'Change your password; every other session ends',
       tags: ['auth'],

@@ -2,15 +2,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LoginBody, LoginResponse } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
-import { normaliseEmail } from '../../../../lib/users.js'
-import { AppError } from '../../../../lib/errors.js'
+import { normaliseEmail } from '../../../../plugins/app/users/email.js'
+import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { usersRepository, passwords, sessionService, rateLimits } = fastify
+  const { usersRepository, passwords, sessionService, abuseLimits } = fastify
 
   fastify.post('/login', {
     preValidation: normaliseEmail,
-    preHandler: rateLimits.loginAllowed,
+    preHandler: abuseLimits.loginAllowed,
     schema: {
       summary: 'Log in with e-mail and password',
       tags: ['auth'],
@@ -24,14 +24,14 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     // still checked: same work, same answer.
     if (!await passwords.verify(user?.password_hash, password, request.socket) || user === undefined || user.disabled_at !== null) {
       request.log.info({ email }, 'login failed')
-      await rateLimits.loginFailed(request)
+      await abuseLimits.loginFailed(request)
       throw new AppError('invalid_email_or_password')
     }
     if (passwords.needsRehash(user.password_hash)) {
       await usersRepository.setPasswordHash(user.uid, await passwords.hash(password, request.socket))
     }
     // An admin may have disabled the account or changed its role while the password was checked.
-    const tokens = await sessionService.open(user, request)
+    const tokens = await sessionService.open(user, { userAgent: request.headers['user-agent'], ip: request.ip })
     if (tokens === undefined) {
       request.log.info({ user: user.uid }, 'login failed: the account changed meanwhile')
       throw new AppError('invalid_email_or_password')

@@ -1,10 +1,9 @@
 // GET /api/v1/auth/me
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { MeSchema } from '../../../../schemas/users.js'
+import { MeSchema, toUserResponse } from '../../../../schemas/users.js'
+import { toBookResponse } from '../../../../schemas/books.js'
 import { errorResponses } from '../../../../schemas/errors.js'
-import { toUserResponse } from '../../../../lib/users.js'
-import { toBookResponse } from '../../../../lib/books.js'
-import { AppError } from '../../../../lib/errors.js'
+import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/me', {

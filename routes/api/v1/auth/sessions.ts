@@ -1,9 +1,9 @@
 // GET /api/v1/auth/sessions, DELETE /api/v1/auth/sessions/{sid}
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { SessionParams, SessionSchema } from '../../../../schemas/auth.js'
+import { SessionParams, SessionSchema, toSessionResponse } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
-import { AppError } from '../../../../lib/errors.js'
+import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { sessionsRepository, sessionService } = fastify
@@ -17,15 +17,8 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: Type.Array(SessionSchema), ...errorResponses(401) }
     }
   }, async (request) => {
-    const sessions = await sessionsRepository.listLive(request.user.sub, fastify.config.REFRESH_TOKEN_TTL)
-    return sessions.map(({ id, created_at: created, last_used_at: lastUsed, expires_at: expires, ...rest }) => ({
-      sid: id,
-      created_at: created.toISOString(),
-      last_used_at: lastUsed.toISOString(),
-      expires_at: expires.toISOString(),
-      ...rest,
-      current: id === request.user.sid
-    }))
+    const sessions = await sessionsRepository.listLive(request.user.sub)
+    return sessions.map((session) => toSessionResponse(session, request.user.sid))
   })
 
   fastify.delete('/sessions/:sid', {
@@ -39,7 +32,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     // Scoped to the caller: someone else's sid is indistinguishable from a missing one.
-    if (!await sessionService.endOne(request.user.sub, request.params.sid)) throw new AppError('session_not_found')
+    if (!await sessionService.endSession(request.user.sub, request.params.sid)) throw new AppError('session_not_found')
     return reply.code(204).send(null)
   })
 }

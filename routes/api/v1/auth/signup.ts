@@ -1,13 +1,13 @@
 // POST /api/v1/auth/signup
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { SignupBody, UserSchema } from '../../../../schemas/users.js'
+import { SignupBody, UserSchema, toUserResponse } from '../../../../schemas/users.js'
 import { errorResponses } from '../../../../schemas/errors.js'
-import { normaliseEmail, toUserResponse } from '../../../../lib/users.js'
-import { AppError } from '../../../../lib/errors.js'
+import { normaliseEmail } from '../../../../plugins/app/users/email.js'
+import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/signup', {
-    onRequest: fastify.rateLimits.signupPerIp,
+    onRequest: fastify.abuseLimits.signupPerIp,
     preValidation: normaliseEmail,
     schema: {
       summary: 'Create an account',

@@ -2,11 +2,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { BookCreateBody, BookParams, BookSchema, BookUpdateBody, UserBooksParams } from '../../../../schemas/books.js'
+import { BookCreateBody, BookParams, BookSchema, BookUpdateBody, UserBooksParams, toBookResponse } from '../../../../schemas/books.js'
 import { PaginationQuery } from '../../../../schemas/pagination.js'
 import { errorResponses } from '../../../../schemas/errors.js'
-import { toBookResponse } from '../../../../lib/books.js'
-import { AppError } from '../../../../lib/errors.js'
+import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { booksRepository } = fastify

@@ -1,9 +1,8 @@
 import { test, type Test } from 'tap'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import {
-  bearer, build, createBook, errorCode, login, signupAdmin, signupAndLogin, signupBody, PASSWORD, type LoggedIn
-} from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { bearer, createBook, errorCode, login, signupAdmin, signupAndLogin, signupBody, PASSWORD, type LoggedIn } from '../../../../helpers/fixtures.js'
 
 const url = '/api/v1/admin/users'
 

@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import { build, signupBody, bearer, PASSWORD } from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { signupBody, bearer, PASSWORD } from '../../../../helpers/fixtures.js'
 
 test('every response that carries a token, and every other auth response, is Cache-Control: no-store', async (t) => {
   const app = await build(t)

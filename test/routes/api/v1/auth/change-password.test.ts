@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import { build, signupAndLogin, login, bearer, errorCode, PASSWORD } from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { signupAndLogin, login, bearer, errorCode, PASSWORD } from '../../../../helpers/fixtures.js'
 
 const url = '/api/v1/auth/change_password'
 

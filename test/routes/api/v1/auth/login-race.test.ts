@@ -1,7 +1,8 @@
 import { test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { bearer, build, errorCode, PASSWORD, signupAdmin, signupAndLogin } from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { bearer, errorCode, PASSWORD, signupAdmin, signupAndLogin } from '../../../../helpers/fixtures.js'
 
 // Runs `change` while the login's password check is in flight, as an admin's request could.
 function duringPasswordCheck (app: FastifyInstance, change: () => Promise<void>): void {

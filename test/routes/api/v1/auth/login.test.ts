@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import argon2 from 'argon2'
-import { build, signupAndLogin, signupBody, login, uniqueEmail, errorCode, PASSWORD } from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { signupAndLogin, signupBody, login, uniqueEmail, errorCode, PASSWORD } from '../../../../helpers/fixtures.js'
 
 const url = '/api/v1/auth/login'
 

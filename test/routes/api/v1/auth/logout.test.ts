@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import { build, signupAndLogin, login, bearer, errorCode } from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { signupAndLogin, login, bearer, errorCode } from '../../../../helpers/fixtures.js'
 
 const me = (token: string) => ({ url: '/api/v1/auth/me', headers: bearer(token) })
 const refreshWith = (token: string) => ({ url: '/api/v1/auth/refresh_token', headers: bearer(token) })

@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import { bearer, build, createBook, errorCode, signupAndLogin } from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { bearer, createBook, errorCode, signupAndLogin } from '../../../../helpers/fixtures.js'
 
 test("me is the caller with their books, newest first, and nobody else's", async (t) => {
   const app = await build(t)

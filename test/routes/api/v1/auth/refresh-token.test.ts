@@ -1,9 +1,11 @@
 import { test } from 'tap'
 import { sql } from 'kysely'
-import { build, signupAndLogin, bearer, errorCode } from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { signupAndLogin, bearer, errorCode } from '../../../../helpers/fixtures.js'
+import { jwtClaims } from '../../../../helpers/jwt.js'
+import { waitFor } from '../../../../helpers/wait-for.js'
 
 const url = '/api/v1/auth/refresh_token'
-const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString())
 
 test('refresh rotates: a new pair, and the presented refresh token stops working', async (t) => {
   const app = await build(t, { config: { REFRESH_REUSE_WINDOW: 0 } })
@@ -14,7 +16,7 @@ test('refresh rotates: a new pair, and the presented refresh token stops working
   t.same(Object.keys(pair).sort(), ['access_token', 'refresh_token'])
   t.not(pair.refresh_token, refresh)
   t.not(pair.access_token, access)
-  t.equal(decode(pair.refresh_token).sid, decode(refresh).sid, 'same session')
+  t.equal(jwtClaims(pair.refresh_token).sid, jwtClaims(refresh).sid, 'same session')
   t.equal(res.headers['cache-control'], 'no-store')
 
   const me = await app.inject({ url: '/api/v1/auth/me', headers: bearer(pair.access_token) })
@@ -32,7 +34,7 @@ test('replay after the reuse window revokes the whole session; the successor die
   t.equal(replay.statusCode, 401)
   t.equal(errorCode(replay), 'refresh_token_reused')
 
-  const sid = decode(refresh).sid
+  const sid = jwtClaims(refresh).sid
   const row = await app.db.selectFrom('sessions').select(['revoked_at', 'revoked_reason']).where('id', '=', sid).executeTakeFirstOrThrow()
   t.ok(row.revoked_at, 'the revocation was committed although the request failed')
   t.equal(row.revoked_reason, 'refresh_token_reused')
@@ -69,7 +71,7 @@ test('the window closes: after it, the same token is replay', async (t) => {
   t.equal((await app.inject({ url, headers: bearer(refresh) })).statusCode, 200)
   // Age the rotation instead of sleeping.
   await app.db.updateTable('sessions').set({ rotated_at: sql`now() - interval '6 seconds'` })
-    .where('id', '=', decode(refresh).sid).execute()
+    .where('id', '=', jwtClaims(refresh).sid).execute()
   t.equal(errorCode(await app.inject({ url, headers: bearer(refresh) })), 'refresh_token_reused')
 })
 
@@ -81,9 +83,9 @@ test('20 concurrent refreshes with one token never yield two live successors', a
   t.equal(ok.length, 20, 'all within the window succeed')
   t.equal(new Set(ok.map((r) => r.json().refresh_token)).size, 1, 'one successor only')
   const session = await app.db.selectFrom('sessions').select(['refresh_jti', 'previous_refresh_jti'])
-    .where('id', '=', decode(refresh).sid).executeTakeFirstOrThrow()
-  t.equal(session.previous_refresh_jti, decode(refresh).jti)
-  t.equal(session.refresh_jti, decode(ok[0]?.json().refresh_token).jti)
+    .where('id', '=', jwtClaims(refresh).sid).executeTakeFirstOrThrow()
+  t.equal(session.previous_refresh_jti, jwtClaims(refresh).jti)
+  t.equal(session.refresh_jti, jwtClaims(ok[0]?.json().refresh_token).jti)
 })
 
 test('20 concurrent refreshes with no reuse window: exactly one winner, the rest are replay', async (t) => {
@@ -102,12 +104,12 @@ test('idle and absolute session limits stop refresh', async (t) => {
   const app = await build(t)
   const idle = await signupAndLogin(app)
   await app.db.updateTable('sessions').set({ last_used_at: sql`now() - interval '3 days'` })
-    .where('id', '=', decode(idle.refresh).sid).execute()
+    .where('id', '=', jwtClaims(idle.refresh).sid).execute()
   t.equal(errorCode(await app.inject({ url, headers: bearer(idle.refresh) })), 'session_expired')
 
   const old = await signupAndLogin(app)
   await app.db.updateTable('sessions').set({ expires_at: sql`now() - interval '1 second'` })
-    .where('id', '=', decode(old.refresh).sid).execute()
+    .where('id', '=', jwtClaims(old.refresh).sid).execute()
   t.equal(errorCode(await app.inject({ url, headers: bearer(old.refresh) })), 'session_expired')
 })
 
@@ -115,7 +117,7 @@ test('a session older than SESSION_MAX_AGE cannot be refreshed', async (t) => {
   const app = await build(t, { config: { SESSION_MAX_AGE: 1 } })
   const { refresh } = await signupAndLogin(app)
   const session = await app.db.selectFrom('sessions').select(['created_at', 'expires_at'])
-    .where('id', '=', decode(refresh).sid).executeTakeFirstOrThrow()
+    .where('id', '=', jwtClaims(refresh).sid).executeTakeFirstOrThrow()
   t.equal(session.expires_at.getTime() - session.created_at.getTime(), 1000)
   await new Promise((resolve) => setTimeout(resolve, 1100))
   t.equal(errorCode(await app.inject({ url, headers: bearer(refresh) })), 'session_expired')
@@ -129,13 +131,8 @@ test("a deleted user's tokens are invalid", async (t) => {
   const r = await app.inject({ url, headers: bearer(refresh) })
   t.equal(r.statusCode, 401)
   t.equal(errorCode(r), 'invalid_token')
-  await waitFor(() => app.revocations.reasonFor(decode(access).sid) !== undefined)
+  await waitFor(() => app.revocations.reasonFor(jwtClaims(access).sid) !== undefined)
   const me = await app.inject({ url: '/api/v1/auth/me', headers: bearer(access) })
   t.equal(me.statusCode, 401)
   t.equal(errorCode(me), 'invalid_token')
 })
-
-async function waitFor (check: () => boolean, ms = 2000) {
-  const until = Date.now() + ms
-  while (!check() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10))
-}

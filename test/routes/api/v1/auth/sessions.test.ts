@@ -1,7 +1,7 @@
 import { test } from 'tap'
-import { build, signupAndLogin, login, bearer, errorCode } from '../../../../helper.js'
-
-const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString())
+import { build } from '../../../../helper.js'
+import { signupAndLogin, login, bearer, errorCode } from '../../../../helpers/fixtures.js'
+import { jwtClaims } from '../../../../helpers/jwt.js'
 
 test('GET /sessions lists live sessions with metadata and marks the current one', async (t) => {
   const app = await build(t)
@@ -17,12 +17,12 @@ test('GET /sessions lists live sessions with metadata and marks the current one'
   const sessions = res.json()
   t.equal(sessions.length, 2, 'only the caller\'s live sessions')
   const current = sessions.find((s: { current: boolean }) => s.current)
-  t.equal(current.sid, decode(b.access).sid)
+  t.equal(current.sid, jwtClaims(b.access).sid)
   t.equal(current.user_agent, 'tab-two')
   t.equal(current.ip, '127.0.0.1')
   t.ok(Date.parse(current.created_at) && Date.parse(current.last_used_at) && Date.parse(current.expires_at))
   const other = sessions.find((s: { current: boolean }) => !s.current)
-  t.equal(other.sid, decode(a.access).sid)
+  t.equal(other.sid, jwtClaims(a.access).sid)
   t.equal(other.user_agent, 'tab-one')
 })
 
@@ -30,7 +30,7 @@ test('DELETE /sessions/{sid} ends one of your sessions', async (t) => {
   const app = await build(t)
   const a = await signupAndLogin(app)
   const b = await login(app, a.email)
-  const res = await app.inject({ method: 'DELETE', url: `/api/v1/auth/sessions/${decode(b.access).sid}`, headers: bearer(a.access) })
+  const res = await app.inject({ method: 'DELETE', url: `/api/v1/auth/sessions/${jwtClaims(b.access).sid}`, headers: bearer(a.access) })
   t.equal(res.statusCode, 204)
   t.equal(res.body, '')
   t.equal(errorCode(await app.inject({ url: '/api/v1/auth/me', headers: bearer(b.access) })), 'token_revoked')
@@ -42,7 +42,7 @@ test("someone else's sid is 404 and their session survives; a malformed sid is 4
   const app = await build(t)
   const mine = await signupAndLogin(app)
   const theirs = await signupAndLogin(app)
-  const res = await app.inject({ method: 'DELETE', url: `/api/v1/auth/sessions/${decode(theirs.access).sid}`, headers: bearer(mine.access) })
+  const res = await app.inject({ method: 'DELETE', url: `/api/v1/auth/sessions/${jwtClaims(theirs.access).sid}`, headers: bearer(mine.access) })
   t.equal(res.statusCode, 404)
   t.equal(errorCode(res), 'session_not_found')
   t.equal((await app.inject({ url: '/api/v1/auth/me', headers: bearer(theirs.access) })).statusCode, 200)

@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import { sql } from 'kysely'
-import { build, signupBody, uniqueEmail, errorCode } from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { signupBody, uniqueEmail, errorCode } from '../../../../helpers/fixtures.js'
 
 const url = '/api/v1/auth/signup'
 

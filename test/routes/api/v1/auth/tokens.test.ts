@@ -1,10 +1,11 @@
 import { test } from 'tap'
 import { createHmac } from 'node:crypto'
 import { createSigner } from 'fast-jwt'
-import { build, signupAndLogin, bearer, errorCode, TEST_SECRET } from '../../../../helper.js'
+import { build, TEST_SECRET } from '../../../../helper.js'
+import { signupAndLogin, bearer, errorCode } from '../../../../helpers/fixtures.js'
+import { jwtClaims, jwtHeader } from '../../../../helpers/jwt.js'
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-const decodePart = (token: string, index: number) => JSON.parse(Buffer.from(token.split('.')[index] ?? '', 'base64url').toString())
 
 function forge (header: Record<string, unknown>, payload: Record<string, unknown>, secret = TEST_SECRET, hash = 'sha256') {
   const body = `${b64(header)}.${b64(payload)}`
@@ -16,10 +17,10 @@ test('token claims and lifetimes', async (t) => {
   const before = Math.floor(Date.now() / 1000)
   const { access, refresh, uid, email } = await signupAndLogin(app)
 
-  const accessHeader = decodePart(access, 0)
-  const accessClaims = decodePart(access, 1)
-  const refreshHeader = decodePart(refresh, 0)
-  const refreshClaims = decodePart(refresh, 1)
+  const accessHeader = jwtHeader(access)
+  const accessClaims = jwtClaims(access)
+  const refreshHeader = jwtHeader(refresh)
+  const refreshClaims = jwtClaims(refresh)
 
   t.same(accessHeader, { alg: 'HS256', typ: 'at+jwt' })
   t.same(refreshHeader, { alg: 'HS256', typ: 'rt+jwt' })
@@ -41,27 +42,27 @@ test('token claims and lifetimes', async (t) => {
 test('default lifetimes are 1 hour and 2 days', async (t) => {
   const app = await build(t)
   const { access, refresh } = await signupAndLogin(app)
-  t.equal(decodePart(access, 1).exp - decodePart(access, 1).iat, 3600)
-  t.equal(decodePart(refresh, 1).exp - decodePart(refresh, 1).iat, 172800)
+  t.equal(jwtClaims(access).exp - jwtClaims(access).iat, 3600)
+  t.equal(jwtClaims(refresh).exp - jwtClaims(refresh).iat, 172800)
 })
 
 test('JWT_ALGORITHM is honoured and pinned', async (t) => {
   const app = await build(t, { config: { JWT_ALGORITHM: 'HS512' } })
   const { access } = await signupAndLogin(app)
-  t.equal(decodePart(access, 0).alg, 'HS512')
+  t.equal(jwtHeader(access).alg, 'HS512')
   const me = await app.inject({ url: '/api/v1/auth/me', headers: bearer(access) })
   t.equal(me.statusCode, 200)
 
   // The same claims signed with HS256 and the right secret are refused by an HS512 service.
-  const downgraded = forge({ alg: 'HS256', typ: 'at+jwt' }, decodePart(access, 1))
+  const downgraded = forge({ alg: 'HS256', typ: 'at+jwt' }, jwtClaims(access))
   t.equal(errorCode(await app.inject({ url: '/api/v1/auth/me', headers: bearer(downgraded) })), 'invalid_token')
 })
 
 test('bad access tokens are all 401 invalid_token', async (t) => {
   const app = await build(t)
   const { access } = await signupAndLogin(app)
-  const claims = decodePart(access, 1)
-  const header = decodePart(access, 0)
+  const claims = jwtClaims(access)
+  const header = jwtHeader(access)
   const now = Math.floor(Date.now() / 1000)
   const [h, p, s] = access.split('.')
 

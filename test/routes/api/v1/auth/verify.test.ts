@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import { build, signupAndLogin, bearer, errorCode } from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { signupAndLogin, bearer, errorCode } from '../../../../helpers/fixtures.js'
 
 const url = '/api/v1/auth/verify'
 

@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import { randomUUID } from 'node:crypto'
-import { bearer, bookBody, build, createBook, errorCode, signupAndLogin } from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { bearer, bookBody, createBook, errorCode, signupAndLogin } from '../../../../helpers/fixtures.js'
 
 const url = '/api/v1/books'
 

@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import { randomUUID } from 'node:crypto'
-import { bearer, build, createBook, errorCode, signupAndLogin } from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { bearer, createBook, errorCode, signupAndLogin } from '../../../../helpers/fixtures.js'
 
 const url = '/api/v1/books'
 

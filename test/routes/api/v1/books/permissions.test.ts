@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import { bearer, build, createBook, errorCode, signupAdmin, signupAndLogin } from '../../../../helper.js'
+import { build } from '../../../../helper.js'
+import { bearer, createBook, errorCode, signupAdmin, signupAndLogin } from '../../../../helpers/fixtures.js'
 
 const url = '/api/v1/books'
 

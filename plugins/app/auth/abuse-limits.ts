@@ -4,13 +4,15 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { normalizeIP } from '@fastify/rate-limit'
-import { rateLimitedError } from '../external/rate-limit.js'
-import { AppError } from '../../lib/errors.js'
-import { canonicalEmail } from '../../lib/users.js'
+import { retryAfter } from '../http/errors.js'
+import { canonicalEmail } from '../users/email.js'
+
+// The store (Redis) unreachable: clients retry after this long.
+const STORE_RETRY_AFTER_SECONDS = 5
 
 type Hook = (request: FastifyRequest) => Promise<void>
 
-export interface RateLimits {
+export interface AbuseLimits {
   authPerIp: Hook
   signupPerIp: Hook
   changePasswordPerIp: Hook
@@ -21,7 +23,7 @@ export interface RateLimits {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    rateLimits: RateLimits
+    abuseLimits: AbuseLimits
   }
 }
 
@@ -42,39 +44,42 @@ function guarded (limiter: Limiter): Limiter {
       return await limiter(request, options)
     } catch (err) {
       request.log.warn({ err }, 'rate-limit store unreachable')
-      throw new AppError('service_unavailable', undefined, { 'retry-after': '5' })
+      throw retryAfter('service_unavailable', STORE_RETRY_AFTER_SECONDS)
     }
   }
 }
 
-export default fp(async function rateLimits (fastify) {
-  const c = fastify.config
+export default fp(async function abuseLimits (fastify) {
+  const {
+    AUTH_RATE_LIMIT, AUTH_RATE_WINDOW, SIGNUP_RATE_LIMIT, SIGNUP_RATE_WINDOW,
+    CHANGE_PASSWORD_RATE_LIMIT, CHANGE_PASSWORD_RATE_WINDOW, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURE_WINDOW
+  } = fastify.config
 
   const perIp = (name: string, max: number, windowSeconds: number): Hook => {
     const check = guarded(fastify.createRateLimit({ max, timeWindow: windowSeconds * 1000, keyGenerator: byIp(name) }))
     return async (request) => {
       const limit = await check(request)
-      if (!limit.isAllowed && limit.isExceeded) throw rateLimitedError(limit.ttl)
+      if (!limit.isAllowed && limit.isExceeded) throw retryAfter('rate_limited', limit.ttl / 1000)
     }
   }
 
   const failures = guarded(fastify.createRateLimit({
-    max: c.LOGIN_FAILURES_PER_ACCOUNT,
-    timeWindow: c.LOGIN_FAILURE_WINDOW * 1000,
+    max: LOGIN_FAILURES_PER_ACCOUNT,
+    timeWindow: LOGIN_FAILURE_WINDOW * 1000,
     keyGenerator: byAccount
   }))
 
-  fastify.decorate('rateLimits', {
-    authPerIp: perIp('auth-ip', c.AUTH_RATE_LIMIT, c.AUTH_RATE_WINDOW),
-    signupPerIp: perIp('signup-ip', c.SIGNUP_RATE_LIMIT, c.SIGNUP_RATE_WINDOW),
-    changePasswordPerIp: perIp('change-password-ip', c.CHANGE_PASSWORD_RATE_LIMIT, c.CHANGE_PASSWORD_RATE_WINDOW),
+  fastify.decorate('abuseLimits', {
+    authPerIp: perIp('auth-ip', AUTH_RATE_LIMIT, AUTH_RATE_WINDOW),
+    signupPerIp: perIp('signup-ip', SIGNUP_RATE_LIMIT, SIGNUP_RATE_WINDOW),
+    changePasswordPerIp: perIp('change-password-ip', CHANGE_PASSWORD_RATE_LIMIT, CHANGE_PASSWORD_RATE_WINDOW),
     async loginAllowed (request) {
       // A peek: checking does not count, only a failure does (loginFailed).
       const limit = await failures(request, { increment: false })
-      if (!limit.isAllowed && limit.remaining === 0) throw rateLimitedError(limit.ttl)
+      if (!limit.isAllowed && limit.remaining === 0) throw retryAfter('rate_limited', limit.ttl / 1000)
     },
     async loginFailed (request) {
       await failures(request)
     }
-  } satisfies RateLimits)
-}, { name: 'rate-limits', dependencies: ['env', 'rate-limit'] })
+  } satisfies AbuseLimits)
+}, { name: 'abuse-limits', dependencies: ['env', 'rate-limit'] })

@@ -1,7 +1,10 @@
 import { test } from 'tap'
 import type { FastifyError } from 'fastify'
-import { build, freshPostgresDatabase, onPostgres, signupAndLogin, signupBody, bearer, startTcpProxy, PASSWORD } from '../../helper.js'
-import { toAppError } from '../../../plugins/app/error-handler.js'
+import { build, onPostgres } from '../../../helper.js'
+import { freshPostgresDatabase } from '../../../helpers/databases.js'
+import { signupAndLogin, signupBody, bearer, PASSWORD } from '../../../helpers/fixtures.js'
+import { startTcpProxy } from '../../../helpers/tcp-proxy.js'
+import { toAppError } from '../../../../plugins/app/http/error-handler.js'
 
 const serviceUnavailable = { statusCode: 503, error: 'Service Unavailable', error_code: 'service_unavailable', message: 'Service temporarily unavailable' }
 

@@ -1,23 +1,20 @@
 // Login sessions (token families): small functions over Kysely.
 import fp from 'fastify-plugin'
 import { sql, type Kysely } from 'kysely'
-import type { Database, Role } from '../../db/types.js'
+import type { Database, RevocationReason, SessionOwner, TokenPairIds } from '../../../db/types.js'
 
-export interface TokenPairIds {
-  accessJti: string
-  refreshJti: string
-  issuedAt: number // seconds, the pair's iat
-}
-
-export interface SessionOwner {
-  uid: string
-  email: string
-  role: Role
+export interface SessionRules {
+  // Seconds without a refresh after which a session can no longer be refreshed (REFRESH_TOKEN_TTL).
+  idleTtl: number
 }
 
 const secondsAgo = (seconds: number) => sql<Date>`now() - make_interval(secs => ${seconds})`
 
-export function createSessionsRepository (db: Kysely<Database>) {
+export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: SessionRules) {
+  // The one rule for a session that has not run out: before its absolute expiry, and refreshed
+  // within the idle limit. (Revocation is the other way a session ends.)
+  const unexpired = sql<boolean>`(sessions.expires_at > now() and sessions.last_used_at > ${secondsAgo(idleTtl)})`
+
   return {
     // Opens the session only if its owner still is as the caller read them: enabled, with the role
     // the tokens will carry. The user row is share-locked, so an admin's change either lands before
@@ -46,7 +43,7 @@ export function createSessionsRepository (db: Kysely<Database>) {
 
     // The whole rotation is this one conditional UPDATE: of any number of concurrent
     // refreshes with the same token, exactly one matches refresh_jti and wins.
-    rotate (input: { sid: string, presentedJti: string, idleTtl: number } & TokenPairIds): Promise<SessionOwner | undefined> {
+    rotate (input: { sid: string, presentedJti: string } & TokenPairIds): Promise<SessionOwner | undefined> {
       return db.updateTable('sessions')
         .from('users')
         .set({
@@ -61,14 +58,13 @@ export function createSessionsRepository (db: Kysely<Database>) {
         .where('sessions.id', '=', input.sid)
         .where('sessions.refresh_jti', '=', input.presentedJti)
         .where('sessions.revoked_at', 'is', null)
-        .where('sessions.expires_at', '>', sql<Date>`now()`)
-        .where('sessions.last_used_at', '>', secondsAgo(input.idleTtl))
+        .where(unexpired)
         .returning(['users.uid', 'users.email', 'users.role'])
         .executeTakeFirst()
     },
 
     // The session as the refresh endpoint needs it when rotation did not match.
-    findForRefresh (sid: string, reuseWindow: number, idleTtl: number) {
+    findForRefresh (sid: string, reuseWindow: number) {
       return db.selectFrom('sessions')
         .leftJoin('users', 'users.uid', 'sessions.user_uid')
         .select([
@@ -76,14 +72,14 @@ export function createSessionsRepository (db: Kysely<Database>) {
           'sessions.issued_at', 'sessions.previous_refresh_jti',
           'users.uid', 'users.email', 'users.role',
           sql<boolean>`sessions.rotated_at > ${secondsAgo(reuseWindow)}`.as('in_reuse_window'),
-          sql<boolean>`sessions.expires_at <= now() or sessions.last_used_at <= ${secondsAgo(idleTtl)}`.as('expired')
+          sql<boolean>`not ${unexpired}`.as('expired')
         ])
         .where('sessions.id', '=', sid)
         .executeTakeFirst()
     },
 
     // Revokes live sessions and returns their ids. `except` keeps the caller's own.
-    async revoke (where: { sid?: string, userUid?: string, except?: string }, reason: string): Promise<string[]> {
+    async revoke (where: { sid?: string, userUid?: string, except?: string }, reason: RevocationReason): Promise<string[]> {
       let query = db.updateTable('sessions')
         .set({ revoked_at: sql`now()`, revoked_reason: reason })
         .where('revoked_at', 'is', null)
@@ -94,13 +90,12 @@ export function createSessionsRepository (db: Kysely<Database>) {
       return rows.map((row) => row.id)
     },
 
-    listLive (userUid: string, idleTtl: number) {
+    listLive (userUid: string) {
       return db.selectFrom('sessions')
         .select(['id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip'])
         .where('user_uid', '=', userUid)
         .where('revoked_at', 'is', null)
-        .where('expires_at', '>', sql<Date>`now()`)
-        .where('last_used_at', '>', secondsAgo(idleTtl))
+        .where(unexpired)
         .orderBy('created_at', 'desc')
         .execute()
     },
@@ -124,5 +119,5 @@ declare module 'fastify' {
 }
 
 export default fp(async function sessionsRepository (fastify) {
-  fastify.decorate('sessionsRepository', createSessionsRepository(fastify.db))
-}, { name: 'sessions-repository', dependencies: ['db'] })
+  fastify.decorate('sessionsRepository', createSessionsRepository(fastify.db, { idleTtl: fastify.config.REFRESH_TOKEN_TTL }))
+}, { name: 'sessions-repository', dependencies: ['env', 'db'] })

@@ -1,17 +1,9 @@
 import { test } from 'tap'
 import { sql } from 'kysely'
-import { build, signupAndLogin, bearer, errorCode, onPostgres } from '../../helper.js'
-
-const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString())
-
-async function poll (check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const until = Date.now() + ms
-  for (;;) {
-    if (await check()) return true
-    if (Date.now() > until) return false
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
+import { build, onPostgres } from '../../../helper.js'
+import { signupAndLogin, bearer, errorCode } from '../../../helpers/fixtures.js'
+import { jwtClaims } from '../../../helpers/jwt.js'
+import { waitFor } from '../../../helpers/wait-for.js'
 
 test('two instances on one database: logout on one, the access token is refused on the other within a second', async (t) => {
   const one = await build(t)
@@ -22,7 +14,7 @@ test('two instances on one database: logout on one, the access token is refused 
   const out = await one.inject({ url: '/api/v1/auth/logout', headers: bearer(access) })
   t.equal(out.statusCode, 200)
   t.equal(errorCode(await one.inject({ url: '/api/v1/auth/me', headers: bearer(access) })), 'token_revoked', 'at once on the instance that logged out')
-  const refused = await poll(async () =>
+  const refused = await waitFor(async () =>
     (await two.inject({ url: '/api/v1/auth/me', headers: bearer(access) })).statusCode === 401, 1000)
   t.ok(refused, 'refused on the other instance within one second')
 })
@@ -51,9 +43,9 @@ test('revocations are loaded at start: a new instance refuses a token revoked be
 test('a revocation made by any statement reaches every instance (database trigger)', async (t) => {
   const app = await build(t)
   const { access } = await signupAndLogin(app)
-  await app.db.updateTable('sessions').set({ revoked_at: sql`now()`, revoked_reason: 'manual' })
-    .where('id', '=', decode(access).sid).execute()
-  const refused = await poll(async () => errorCode(await app.inject({ url: '/api/v1/auth/me', headers: bearer(access) })) === 'token_revoked', 1000)
+  await app.db.updateTable('sessions').set({ revoked_at: sql`now()`, revoked_reason: sql`'manual'` })
+    .where('id', '=', jwtClaims(access).sid).execute()
+  const refused = await waitFor(async () => errorCode(await app.inject({ url: '/api/v1/auth/me', headers: bearer(access) })) === 'token_revoked', 1000)
   t.ok(refused)
 })
 
@@ -68,10 +60,10 @@ if (onPostgres) {
     // Kill the listener and revoke while nobody listens: this NOTIFY is lost.
     await sql`select pg_terminate_backend(pid) from pg_stat_activity
       where datname = current_database() and query ilike 'LISTEN%' and pid <> pg_backend_pid()`.execute(app.db)
-    await sql`update sessions set revoked_at = now(), revoked_reason = 'manual' where id = ${decode(access).sid}`.execute(app.db)
+    await sql`update sessions set revoked_at = now(), revoked_reason = 'manual' where id = ${jwtClaims(access).sid}`.execute(app.db)
 
-    const refused = await poll(async () => errorCode(await app.inject({ url: '/api/v1/auth/me', headers: bearer(access) })) === 'token_revoked', 5000)
+    const refused = await waitFor(async () => errorCode(await app.inject({ url: '/api/v1/auth/me', headers: bearer(access) })) === 'token_revoked', 5000)
     t.ok(refused, 'the missed revocation was reloaded after reconnecting')
-    t.ok(await poll(async () => (await listenerPids.execute(app.db)).rows.length > 0, 5000), 'listening again')
+    t.ok(await waitFor(async () => (await listenerPids.execute(app.db)).rows.length > 0, 5000), 'listening again')
   })
 }

@@ -1,9 +1,9 @@
-// Users: small functions over Kysely. E-mails arrive normalised (trimmed, lower-cased).
+// Users: small functions over Kysely. E-mails arrive normalised (./email.ts).
 import fp from 'fastify-plugin'
 import { sql, type Kysely } from 'kysely'
-import type { Database, NewUser, Role, User } from '../../db/types.js'
-import type { PaginationQuery } from '../../schemas/pagination.js'
-import { isUniqueViolation } from '../../db/errors.js'
+import type { Database, NewUser, Role, User } from '../../../db/types.js'
+import type { PaginationQuery } from '../../../schemas/pagination.js'
+import { isUniqueViolation } from '../../../db/errors.js'
 
 export function createUsersRepository (db: Kysely<Database>) {
   return {

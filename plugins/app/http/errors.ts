@@ -1,4 +1,5 @@
-// The error table: each stable error_code with its status and default message.
+// Errors' one home: the table of stable error codes (each with its status and default message),
+// AppError, and the one constructor for answers that tell the client when to retry.
 import { STATUS_CODES } from 'node:http'
 
 const errorTable = {
@@ -45,6 +46,11 @@ export class AppError extends Error {
     this.errorCode = errorCode
     this.headers = headers
   }
+}
+
+// 429 and 503 answers: Retry-After in whole seconds, at least one.
+export function retryAfter (errorCode: ErrorCode, seconds: number, message?: string): AppError {
+  return new AppError(errorCode, message, { 'retry-after': String(Math.max(1, Math.ceil(seconds))) })
 }
 
 export function errorBody (statusCode: number, errorCode: ErrorCode, message: string) {

@@ -1,23 +1,29 @@
 // Opening, refreshing and ending login sessions: what the auth routes call.
 import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
-import type { FastifyRequest } from 'fastify'
-import type { TokenPayload } from '../external/jwt.js'
-import type { SessionOwner, TokenPairIds } from './sessions-repository.js'
-import type { TokenPair } from './tokens.js'
-import { revokedError } from './authenticate.js'
-import { AppError } from '../../lib/errors.js'
+import type { RevocationReason, SessionOwner, TokenPairIds } from '../../../db/types.js'
+import type { TokenPayload } from '../../../schemas/tokens.js'
+import type { TokenPair } from '../auth/tokens.js'
+import { AppError } from '../http/errors.js'
+import { revokedError } from './revocations.js'
 
 export type LogoutScope = 'local' | 'others' | 'global'
 
+// Where a login came from, as the caller's session list shows it.
+export interface LoginOrigin {
+  userAgent?: string
+  ip?: string
+}
+
 export interface SessionService {
   // undefined when the account was disabled, deleted or given another role since `owner` was read.
-  open (owner: SessionOwner, request: FastifyRequest): Promise<TokenPair | undefined>
+  open (owner: SessionOwner, origin: LoginOrigin): Promise<TokenPair | undefined>
   refresh (token: TokenPayload): Promise<TokenPair>
   logout (caller: TokenPayload, scope: LogoutScope): Promise<void>
   // Ends sessions of a user (all, or all but one) and returns how many ended.
-  endUserSessions (userUid: string, reason: string, except?: string): Promise<number>
-  endOne (userUid: string, sid: string): Promise<boolean>
+  endUserSessions (userUid: string, reason: RevocationReason, except?: string): Promise<number>
+  // Ends one session of the user's own; false when they have no such live session.
+  endSession (userUid: string, sid: string): Promise<boolean>
 }
 
 declare module 'fastify' {
@@ -34,9 +40,9 @@ const newPairIds = (): TokenPairIds => ({
 
 export default fp(async function sessionService (fastify) {
   const { sessionsRepository: repo, tokens, revocations } = fastify
-  const { REFRESH_TOKEN_TTL, REFRESH_REUSE_WINDOW, SESSION_MAX_AGE } = fastify.config
+  const { REFRESH_REUSE_WINDOW, SESSION_MAX_AGE } = fastify.config
 
-  const revoke = async (where: Parameters<typeof repo.revoke>[0], reason: string) => {
+  const revoke = async (where: Parameters<typeof repo.revoke>[0], reason: RevocationReason) => {
     const ids = await repo.revoke(where, reason)
     // This instance knows at once; the others hear it through the database's NOTIFY.
     for (const id of ids) revocations.add(id, reason)
@@ -44,28 +50,21 @@ export default fp(async function sessionService (fastify) {
   }
 
   fastify.decorate('sessionService', {
-    async open (owner, request) {
+    async open (owner, origin) {
       const sid = randomUUID()
       const ids = newPairIds()
-      const opened = await repo.open({
-        id: sid,
-        owner,
-        maxAge: SESSION_MAX_AGE,
-        userAgent: request.headers['user-agent'],
-        ip: request.ip,
-        ...ids
-      })
+      const opened = await repo.open({ id: sid, owner, maxAge: SESSION_MAX_AGE, ...origin, ...ids })
       return opened ? tokens.signPair(owner, sid, ids) : undefined
     },
 
     async refresh (token) {
       const ids = newPairIds()
-      const owner = await repo.rotate({ sid: token.sid, presentedJti: token.jti, idleTtl: REFRESH_TOKEN_TTL, ...ids })
+      const owner = await repo.rotate({ sid: token.sid, presentedJti: token.jti, ...ids })
       if (owner !== undefined) return tokens.signPair(owner, token.sid, ids)
 
-      const session = await repo.findForRefresh(token.sid, REFRESH_REUSE_WINDOW, REFRESH_TOKEN_TTL)
+      const session = await repo.findForRefresh(token.sid, REFRESH_REUSE_WINDOW)
       if (session === undefined) throw new AppError('invalid_token')
-      if (session.revoked_at !== null) throw revokedError(session.revoked_reason ?? 'revoked')
+      if (session.revoked_at !== null) throw revokedError(session.revoked_reason ?? 'logout')
       if (session.uid === null || session.email === null || session.role === null) throw new AppError('invalid_token')
       if (session.expired) throw new AppError('session_expired')
       if (session.previous_refresh_jti === token.jti && session.in_reuse_window) {
@@ -91,7 +90,7 @@ export default fp(async function sessionService (fastify) {
       return (await revoke({ userUid, except }, reason)).length
     },
 
-    async endOne (userUid, sid) {
+    async endSession (userUid, sid) {
       return (await revoke({ userUid, sid }, 'ended_by_user')).length > 0
     }
   } satisfies SessionService)

@@ -1,8 +1,16 @@
 // Signs access/refresh token pairs. Every claim comes from the arguments, so the same
 // session state signs the same pair again (the refresh reuse window relies on it).
 import fp from 'fastify-plugin'
-import type { TokenPayload } from '../external/jwt.js'
-import type { SessionOwner, TokenPairIds } from './sessions-repository.js'
+import type { SessionOwner, TokenPairIds } from '../../../db/types.js'
+import type { TokenKind, TokenPayload } from '../../../schemas/tokens.js'
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: TokenPayload
+    user: TokenPayload
+    namespaces: TokenKind
+  }
+}
 
 export interface TokenPair {
   access_token: string

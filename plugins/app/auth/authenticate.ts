@@ -2,11 +2,12 @@
 // authenticate for access tokens, authenticateRefresh for refresh tokens.
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import type { TokenKind, TokenPayload } from '../external/jwt.js'
-import { AppError } from '../../lib/errors.js'
+import type { TokenKind, TokenPayload } from '../../../schemas/tokens.js'
+import { AppError } from '../http/errors.js'
+import { revokedError } from '../sessions/revocations.js'
 
 // Callback style, not async: this runs on every authenticated request, and a promise per hook
-// is a measurable share of an authenticated GET (bench/, scenario GET /auth/verify).
+// is a measurable share of an authenticated GET (bench/README.md, the verify scenario).
 export type Guard = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
 declare module 'fastify' {
@@ -21,7 +22,7 @@ const BEARER = /^Bearer ([A-Za-z0-9\-_.]+)$/i
 // Tokens that passed verification, until they expire. In front of fast-jwt rather than its own
 // cache: that one keys entries by a SHA-256 of the token, which costs as much per request as the
 // HMAC check it saves, and it warns about any other key (GHSA-rp9m-7r4c-75qg). Entries are found by
-// the signature segment (hashing 400 characters per request was a measurable share of a verify)
+// the signature segment (hashing the whole token per request was a measurable share of a verify)
 // and match only the very same token text, so a token with another header or payload never does.
 // Revocation is checked on every request regardless.
 const VERIFIED_MAX = 10_000
@@ -48,11 +49,6 @@ function verifiedTokens () {
       tokens.set(signatureOf(token), { token, payload })
     }
   }
-}
-
-// The session of a deleted user is gone for good: its tokens are simply invalid.
-export function revokedError (reason: string): AppError {
-  return new AppError(reason === 'user_deleted' ? 'invalid_token' : 'token_revoked')
 }
 
 export default fp(async function authenticate (fastify) {

@@ -2,9 +2,9 @@
 // tokens whose user.role is one of roles. The role is the token's: a changed role ends the
 // user's sessions, so it cannot outlive the change.
 import fp from 'fastify-plugin'
-import type { Role } from '../../db/types.js'
+import type { Role } from '../../../db/types.js'
 import type { Guard } from './authenticate.js'
-import { AppError } from '../../lib/errors.js'
+import { AppError } from '../http/errors.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,11 +1,11 @@
 // The one error handler: every failure leaves as {statusCode, error, error_code, message}.
 import fp from 'fastify-plugin'
 import type { FastifyError } from 'fastify'
-import { AppError, errorBody, type ErrorCode } from '../../lib/errors.js'
-import { isConnectionError } from '../../db/errors.js'
+import { AppError, errorBody, retryAfter, type ErrorCode } from './errors.js'
+import { isConnectionError } from '../../../db/errors.js'
 
 // The database usually comes back within seconds (restart, failover); the pool reconnects by itself.
-const DATABASE_RETRY_AFTER = '5'
+const DATABASE_RETRY_AFTER_SECONDS = 5
 
 const codeByFastifyCode: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
@@ -26,7 +26,7 @@ const codeByStatus: Record<number, ErrorCode> = {
 export function toAppError (error: FastifyError | AppError): AppError | undefined {
   if (error instanceof AppError) return error
   if (error.validation) return new AppError('validation_error', error.message)
-  if (isConnectionError(error)) return new AppError('service_unavailable', undefined, { 'retry-after': DATABASE_RETRY_AFTER })
+  if (isConnectionError(error)) return retryAfter('service_unavailable', DATABASE_RETRY_AFTER_SECONDS)
   const status = error.statusCode ?? 500
   if (status >= 500) return undefined
   const code = codeByFastifyCode[error.code] ?? codeByStatus[status] ?? 'bad_request'

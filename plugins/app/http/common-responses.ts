@@ -2,7 +2,7 @@
 // 500 (a bug) and 503 (load shedding, hashing queue full, database down).
 import fp from 'fastify-plugin'
 import type { RouteOptions } from 'fastify'
-import { errorResponse } from '../../schemas/errors.js'
+import { errorResponse } from '../../../schemas/errors.js'
 
 export function addErrorResponses (route: RouteOptions, ...statuses: number[]): void {
   const response = route.schema?.response as Record<string, unknown> | undefined

@@ -1,8 +1,8 @@
 // Books: small functions over Kysely. Lists are newest first.
 import fp from 'fastify-plugin'
 import { sql, type Kysely } from 'kysely'
-import type { BookUpdate, Database, NewBook } from '../../db/types.js'
-import type { PaginationQuery } from '../../schemas/pagination.js'
+import type { Book, BookUpdate, Database, NewBook } from '../../../db/types.js'
+import type { PaginationQuery } from '../../../schemas/pagination.js'
 
 // The date as text, formatted by the database: pg would turn it into a local-midnight Date.
 const bookColumns = [
@@ -20,25 +20,25 @@ export function createBooksRepository (db: Kysely<Database>) {
   }
 
   return {
-    list (page: PaginationQuery, userUid?: string) {
+    list (page: PaginationQuery, userUid?: string): Promise<Book[]> {
       return newestFirst(userUid).limit(page.limit).offset(page.offset).execute()
     },
 
     // Every book of one user (GET /auth/me).
-    listAllOf (userUid: string) {
+    listAllOf (userUid: string): Promise<Book[]> {
       return newestFirst(userUid).execute()
     },
 
-    find (uid: string) {
+    find (uid: string): Promise<Book | undefined> {
       return db.selectFrom('books').select(bookColumns).where('uid', '=', uid).executeTakeFirst()
     },
 
-    create (book: NewBook) {
+    create (book: NewBook): Promise<Book> {
       return db.insertInto('books').values(book).returning(bookColumns).executeTakeFirstOrThrow()
     },
 
     // undefined when the book no longer exists.
-    update (uid: string, changes: BookUpdate) {
+    update (uid: string, changes: BookUpdate): Promise<Book | undefined> {
       return db.updateTable('books')
         .set({ ...changes, updated_at: sql<Date>`now()` })
         .where('uid', '=', uid)
@@ -54,7 +54,6 @@ export function createBooksRepository (db: Kysely<Database>) {
 }
 
 export type BooksRepository = ReturnType<typeof createBooksRepository>
-export type Book = Awaited<ReturnType<BooksRepository['create']>>
 
 declare module 'fastify' {
   interface FastifyInstance {

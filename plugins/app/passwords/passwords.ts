@@ -1,0 +1,66 @@
+// argon2id hashing at OWASP parameters, admitted through the hash gate, and the decoy verification
+// that makes unknown e-mails cost the same.
+import fp from 'fastify-plugin'
+import { randomBytes } from 'node:crypto'
+import argon2 from 'argon2'
+import { AppError } from '../http/errors.js'
+import { createHashGate, type CallerSocket, type HashLimits } from './hash-gate.js'
+
+export const SALT_BYTES = 16
+
+export const HASH_OPTIONS = {
+  type: argon2.argon2id,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1
+} as const
+
+export interface Passwords {
+  hash (password: string, socket?: CallerSocket): Promise<string>
+  // Returns whether the password matches; a missing hash is checked against a decoy so timing says nothing.
+  verify (hash: string | undefined, password: string, socket?: CallerSocket): Promise<boolean>
+  needsRehash (hash: string): boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    passwords: Passwords
+  }
+}
+
+// argon2 writes m,p,t; the PHC reference order is m,t,p, which every other argon2 library parses.
+function canonical (hash: string): string {
+  return hash.replace(/\$m=(\d+),p=(\d+),t=(\d+)\$/, '$m=$1,t=$3,p=$2$')
+}
+
+export async function createPasswords (limits: HashLimits): Promise<Passwords> {
+  const run = createHashGate(limits)
+  // The salt is drawn here, synchronously (16 bytes, as argon2 would): argon2's own draw is a job
+  // on libuv's pool, queued among the hashes, and the hash waits for the main thread to pick it up.
+  const hash = async (password: string, socket?: CallerSocket) =>
+    canonical(await run(() => argon2.hash(password, { ...HASH_OPTIONS, salt: randomBytes(SALT_BYTES) }), socket))
+  // Made up front so the first unknown e-mail does not also pay for a hash.
+  const decoy = await hash(randomBytes(16).toString('hex'))
+  return {
+    hash,
+    async verify (stored, password, socket) {
+      try {
+        const ok = await run(() => argon2.verify(stored ?? decoy, password), socket)
+        return ok && stored !== undefined
+      } catch (err) {
+        if (err instanceof AppError) throw err
+        // A malformed stored hash is a failed login, not a crash.
+        return false
+      }
+    },
+    needsRehash (stored) {
+      return argon2.needsRehash(stored, HASH_OPTIONS)
+    }
+  }
+}
+
+export default fp(async function passwords (fastify) {
+  const { HASH_CONCURRENCY, HASH_QUEUE } = fastify.config
+  const passwords = await createPasswords({ concurrency: HASH_CONCURRENCY, queue: HASH_QUEUE })
+  fastify.decorate('passwords', passwords)
+}, { name: 'passwords', dependencies: ['env'] })
