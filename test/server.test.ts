@@ -44,10 +44,12 @@ test('a bad configuration stops the process with one clear line and exit code 1'
     [{ PORT: 'eighty' }, /PORT/],
     [{ DATABASE_URL: 'mysql://nope' }, /DATABASE_URL/]
   ]
-  for (const [env, variable] of cases) {
-    const server = startServer(cwd, env)
-    const code = await server.exited
-    const { stderr, stdout } = server.output()
+  // Each in a working directory of its own (each writes its .env), all at once.
+  const runs = await Promise.all(cases.map(async ([env, variable]) => {
+    const server = startServer(mkdtempSync(join(tmpdir(), 'bookly-config-')), env)
+    return { env, variable, code: await server.exited, ...server.output() }
+  }))
+  for (const { env, variable, code, stderr, stdout } of runs) {
     t.equal(code, 1, JSON.stringify(env))
     const lines = stderr.trim().split('\n')
     t.equal(lines.length, 1, 'one line')

@@ -1,11 +1,11 @@
 import tap, { test } from 'tap'
 import { sql } from 'kysely'
-import { PGlite } from '@electric-sql/pglite'
 import { embeddedDatabase, MAX_NAMED_STATEMENTS } from '../../db/embedded.js'
+import { migratedPglite } from '../helpers/databases.js'
 
-// One in-memory instance for the file, whatever TEST_DATABASE_URL says: this is the embedded path.
-// (Starting PGlite costs seconds; each test leaves what it made under names of its own.)
-const pglite = await PGlite.create('memory://')
+// One instance for the file, whatever TEST_DATABASE_URL says: this is the embedded path.
+// (Each test leaves what it made under names of its own.)
+const pglite = await migratedPglite()
 const { db, notifications: { listen } } = embeddedDatabase(pglite)
 tap.teardown(async () => {
   await db.destroy()
@@ -81,7 +81,7 @@ test('one instance, one database object: apps sharing an instance share its sing
 })
 
 test('a PGlite that fails fails the query in flight, and pg\'s error events are reported, not thrown', async (t) => {
-  const failing = await PGlite.create('memory://')
+  const failing = await migratedPglite()
   const errors: Error[] = []
   const embedded = embeddedDatabase(failing, (err) => errors.push(err))
   t.teardown(() => embedded.db.destroy())
