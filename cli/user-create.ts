@@ -1,9 +1,8 @@
 // npm run user:create -- --email a@b.c [--admin] [--username ...]: create an account, e.g. the first admin.
 import { Ajv } from 'ajv'
 import formats from 'ajv-formats'
-import { SignupBody } from '../schemas/users.js'
+import { SignupBody, canonicalEmail } from '../schemas/users.js'
 import { createUsersRepository } from '../plugins/app/users/users-repository.js'
-import { canonicalEmail } from '../plugins/app/users/email.js'
 import { createPasswords } from '../plugins/app/passwords/passwords.js'
 import { CliError, parseCliArgs, runAsProgram, withDatabase, type Command } from './command.js'
 import { readPassword } from './read-password.js'

@@ -1,7 +1,7 @@
 // npm run user:role -- --email a@b.c --role admin|user: change a role; the user's sessions end.
 import { ROLES, type Role } from '../db/types.js'
+import { canonicalEmail } from '../schemas/users.js'
 import { createUsersRepository } from '../plugins/app/users/users-repository.js'
-import { canonicalEmail } from '../plugins/app/users/email.js'
 import { createSessionsRepository } from '../plugins/app/sessions/sessions-repository.js'
 import { CliError, parseCliArgs, runAsProgram, withDatabase, type Command } from './command.js'
 

@@ -1,8 +1,20 @@
 // Users on the wire: the signup body, the public user (never the hash), the caller with their
 // books, and the admin's view and changes of accounts.
+import type { FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { ROLES, type User } from '../db/types.js'
 import { BookSchema } from './books.js'
+
+// E-mails are stored and compared trimmed and lower-cased (the unique index is on lower(email)).
+export function canonicalEmail (email: string): string {
+  return email.trim().toLowerCase()
+}
+
+// preValidation hook for bodies with an e-mail, so that Email checks the canonical form.
+export async function normaliseEmail (request: FastifyRequest): Promise<void> {
+  const body = request.body as { email?: unknown } | null
+  if (typeof body?.email === 'string') body.email = canonicalEmail(body.email)
+}
 
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 40 })
 // Counted in characters (code points); verified exactly as sent, never trimmed.

@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { normalizeIP } from '@fastify/rate-limit'
 import { retryAfter } from '../http/errors.js'
-import { canonicalEmail } from '../users/email.js'
+import { canonicalEmail } from '../../../schemas/users.js'
 
 // The store (Redis) unreachable: clients retry after this long.
 const STORE_RETRY_AFTER_SECONDS = 5

@@ -1,4 +1,4 @@
-// Users: small functions over Kysely. E-mails arrive normalised (./email.ts).
+// Users: small functions over Kysely. E-mails arrive in canonical form (schemas/users.ts).
 import fp from 'fastify-plugin'
 import { sql, type Kysely } from 'kysely'
 import type { Database, NewUser, Role, User } from '../../../db/types.js'

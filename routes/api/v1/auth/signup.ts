@@ -1,8 +1,7 @@
 // POST /api/v1/auth/signup
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { SignupBody, UserSchema, toUserResponse } from '../../../../schemas/users.js'
+import { SignupBody, UserSchema, normaliseEmail, toUserResponse } from '../../../../schemas/users.js'
 import { errorResponses } from '../../../../schemas/errors.js'
-import { normaliseEmail } from '../../../../plugins/app/users/email.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
