@@ -2,7 +2,7 @@
 import fp from 'fastify-plugin'
 import fastifyCors from '@fastify/cors'
 
-export function parseOrigins (value: string): string[] {
+function parseOrigins (value: string): string[] {
   return value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '')
 }
 

@@ -6,7 +6,7 @@ import helmet from 'helmet'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 // Runs helmet's middleware once against a response that only records the headers it sets.
-export function helmetHeaders (options?: Parameters<typeof helmet>[0]): Record<string, string> {
+function helmetHeaders (options?: Parameters<typeof helmet>[0]): Record<string, string> {
   const headers: Record<string, string> = {}
   const recorder = {
     setHeader (name: string, value: string | number | readonly string[]) { headers[name.toLowerCase()] = String(value) },
@@ -20,7 +20,7 @@ export function helmetHeaders (options?: Parameters<typeof helmet>[0]): Record<s
 // framed, HTTPS only, no sniffing, no referrer. The headers that only matter to HTML documents
 // (DNS prefetch, IE download options, XSS auditor, origin-agent-cluster, COOP) are left out; the
 // docs pages under /api/v1/docs send their own CSP.
-export const API_HEADERS: Parameters<typeof helmet>[0] = {
+const API_HEADERS: Parameters<typeof helmet>[0] = {
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   xFrameOptions: { action: 'deny' },
   crossOriginOpenerPolicy: false,

@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import { REVOCATION_REASONS, type RevocationReason } from '../../../db/types.js'
 import { AppError } from '../http/errors.js'
 
-export const REVOCATION_CHANNEL = 'session_revoked'
+const REVOCATION_CHANNEL = 'session_revoked'
 // Allowance for clocks of instances and database that differ a little.
 const SKEW_MS = 60_000
 
