@@ -1,6 +1,4 @@
-// Child of the bench, kept running for the whole suite: each stdin line "MODE CONCURRENCY DURATION"
-// runs CONCURRENCY argon2 hash or verify loops at the service's parameters for DURATION seconds
-// and answers one JSON line {ops, seconds, latencies}.
+// Child of the bench, kept running for the whole suite: raw argon2 loops at the service's parameters.
 import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import argon2 from 'argon2'
@@ -31,6 +29,8 @@ async function measure (mode: string, concurrency: number, durationMs: number) {
   return { ops: latencies.length, seconds: (performance.now() - start) / 1000, cpuSeconds: (user + system) / 1e6, latencies }
 }
 
+// Each stdin line "MODE CONCURRENCY DURATION" runs CONCURRENCY hash or verify loops for DURATION
+// seconds and is answered with one JSON line {ops, seconds, cpuSeconds, latencies}.
 process.stdout.write('ready\n')
 for await (const line of createInterface({ input: process.stdin })) {
   const [mode = 'verify', concurrency = '4', duration = '10'] = line.trim().split(/\s+/)

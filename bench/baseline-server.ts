@@ -1,5 +1,4 @@
-// Child of the bench: the same Fastify settings as the service with one route answering a constant
-// JSON object, the ceiling an authenticated GET is compared with.
+// Child of the bench: the service's Fastify settings and one constant JSON route, the ceiling for GET /auth/verify.
 import Fastify from 'fastify'
 import { serverOptions } from '../app.js'
 

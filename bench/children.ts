@@ -139,9 +139,9 @@ export interface RawArgon2 {
 }
 
 // One child process for every raw argon2 measurement, started once so its start-up is not paid per
-// repetition. It runs on Node's default libuv pool, so it hashes up to 4 at once (every loop, at the
-// default 2 x CPUs on 2 cores); the service hashes HASH_CONCURRENCY at once (its preload sizes its
-// pool to that). On 2 cores a 2-thread pool hashes some 5-8 % faster: see the README's bench section.
+// repetition. It runs on Node's default libuv pool (4 threads unless UV_THREADPOOL_SIZE is set),
+// while the service's preload sizes its pool to HASH_CONCURRENCY: bench/README.md says what that
+// difference does to the login ratio.
 export async function startRawArgon2 (env: NodeJS.ProcessEnv, cwd: string): Promise<RawArgon2> {
   const child = spawn(process.execPath, nodeArgsFor(join(repoRoot, 'bench/argon2-throughput.ts')), {
     cwd, env, stdio: ['pipe', 'pipe', 'pipe']

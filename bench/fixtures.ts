@@ -12,7 +12,14 @@ export const signupBody = (email: string) => JSON.stringify({
   username: 'bench', first_name: 'Bench', last_name: 'Mark', email, password: PASSWORD
 })
 
-async function call (url: string, init: { method?: string, body?: string, token?: string, attempt?: number }): Promise<{ status: number, body: any }> {
+export const loginBody = (email: string, password = PASSWORD) => JSON.stringify({ email, password })
+
+interface ApiResponse {
+  status: number
+  body: unknown
+}
+
+async function call (url: string, init: { method?: string, body?: string, token?: string, attempt?: number }): Promise<ApiResponse> {
   const res = await fetch(url, {
     method: init.method ?? 'GET',
     headers: {
@@ -30,7 +37,7 @@ async function call (url: string, init: { method?: string, body?: string, token?
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text) }
 }
 
-async function expect (what: string, status: number, res: Promise<{ status: number, body: any }>) {
+async function expect (what: string, status: number, res: Promise<ApiResponse>): Promise<unknown> {
   const { status: got, body } = await res
   if (got !== status) throw new Error(`${what}: HTTP ${got} ${JSON.stringify(body)}`)
   return body
@@ -42,8 +49,9 @@ export async function signup (base: string, email = newEmail('u')): Promise<stri
 }
 
 export async function login (base: string, email: string): Promise<{ access: string, refresh: string }> {
-  const body = await expect('login', 200, call(`${base}/api/v1/auth/login`, { method: 'POST', body: JSON.stringify({ email, password: PASSWORD }) }))
-  return { access: body.access_token, refresh: body.refresh_token }
+  const body = await expect('login', 200, call(`${base}/api/v1/auth/login`, { method: 'POST', body: loginBody(email) }))
+  const { access_token: access, refresh_token: refresh } = body as { access_token: string, refresh_token: string }
+  return { access, refresh }
 }
 
 // `count` books owned by the token's user, or false when this build has no books API yet.

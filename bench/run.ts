@@ -1,5 +1,4 @@
-// `npm run bench` (and `bench:smoke`): builds, starts the service and its baselines as child
-// processes, drives them with autocannon and prints one table (and writes bench/RESULTS.md).
+// `npm run bench` (and `bench:smoke`): builds, starts the children, drives bench/scenarios.ts, prints the table and writes RESULTS.md.
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -7,10 +6,11 @@ import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createScratchDatabase } from '../test/helpers/scratch-database.js'
-import { cpuSeconds, nodeArgsFor, repoRoot, startRawArgon2, startServer, trackPeakRss, type Child } from './children.js'
-import { createBooks, login, newEmail, PASSWORD, signup, signupBody } from './fixtures.js'
+import { cpuSeconds, nodeArgsFor, repoRoot, startRawArgon2, startServer, trackPeakRss, type Child, type RawArgon2 } from './children.js'
+import { createBooks, login, signup } from './fixtures.js'
 import { runLoad, summarise, type LoadSpec, type Measurement } from './load.js'
-import { fixed, markdownTable, median, rowsMarkdown, textTable, type Row } from './report.js'
+import { fixed, resultRows, resultsMarkdown, textTable, type PeakRss } from './report.js'
+import { scenarioNamed, scenarios, type Connections, type Fixtures, type HttpDrive, type Scenario } from './scenarios.js'
 
 const smoke = process.argv.includes('--smoke')
 const envNumber = (name: string, fallback: number) => {
@@ -30,7 +30,12 @@ const settings = smoke
       // well inside the default hash capacity (3 x CPUs), so none is refused with 503.
       hashConnections: envNumber('BENCH_HASH_CONNECTIONS', 2 * availableParallelism())
     }
-const { duration, repeat, warmup, connections, hashConnections } = settings
+const { duration, repeat, warmup } = settings
+const connectionCounts: Record<Connections, number> = {
+  http: settings.connections,
+  hash: settings.hashConnections,
+  'half of hash': Math.max(1, Math.floor(settings.hashConnections / 2))
+}
 
 const started = performance.now()
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`
@@ -38,6 +43,8 @@ const progress = (message: string) => console.error(`[${elapsed()}] ${message}`)
 const run = promisify(execFile)
 const problems: string[] = []
 const runs = new Map<string, Measurement[]>()
+// By the name of the peak RSS scenario.
+const peakRss = new Map<string, PeakRss[]>()
 const cleanups: Array<() => Promise<void>> = []
 let service: Child | undefined
 let baseline: Child | undefined
@@ -78,32 +85,119 @@ async function group (steps: Step[]): Promise<void> {
   }
 }
 
-function http (name: string, spec: () => Promise<LoadSpec> | LoadSpec, onRun?: (run: () => Promise<Measurement>) => Promise<Measurement>): Step {
-  return {
-    warmUp: async () => {
-      const m = await runLoad({ ...await spec(), duration: warmup })
-      if (m.failures > 0) problems.push(`${name} (warm-up): ${m.failureDetail}`)
-    },
-    run: async () => {
-      const load = async () => runLoad({ ...await spec(), duration })
-      record(name, await (onRun ? onRun(load) : load()))
+function warmUpProblems (name: string, m: Measurement): void {
+  if (m.failures > 0) problems.push(`${name} (warm-up): ${m.failureDetail}`)
+}
+
+// What a step needs once the children run and the account exists.
+interface Bench {
+  servers: Record<HttpDrive['server'], Child>
+  rawArgon2: RawArgon2
+  fixtures: Fixtures
+}
+
+// The load an HTTP scenario's drive describes; called before every run.
+function httpLoad (drive: HttpDrive, bench: Bench): () => Promise<LoadSpec> {
+  const server = bench.servers[drive.server]
+  const { method, path, bodyPerRequest } = drive
+  const spec: LoadSpec = {
+    url: server.url,
+    pid: server.pid,
+    method,
+    path,
+    body: drive.body?.(bench.fixtures),
+    headers: drive.token === 'access' ? { authorization: `Bearer ${bench.fixtures.access}` } : {},
+    connections: connectionCounts[drive.connections],
+    duration,
+    expectStatus: drive.status
+  }
+  if (bodyPerRequest !== undefined) {
+    const requests = [{ method, path, setupRequest: (req: object) => ({ ...req, body: bodyPerRequest() }) }]
+    return async () => ({ ...spec, requests })
+  }
+  if (drive.token === 'chained refresh') {
+    const pool: string[] = []
+    const requests = [{
+      method,
+      path,
+      setupRequest: (req: { headers?: Record<string, unknown> }) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${pool.pop() ?? ''}` } }),
+      onResponse: (status: number, body: string) => {
+        if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token)
+      }
+    }]
+    return async () => {
+      // One at a time: a burst of logins beyond the service's hash capacity would get 503s.
+      while (pool.length < spec.connections + 2) pool.push((await login(server.url, bench.fixtures.email)).refresh)
+      return { ...spec, requests }
     }
   }
+  return async () => spec
+}
+
+function scenarioStep ({ name, drive }: Scenario, bench: Bench): Step {
+  if (drive.kind === 'argon2') {
+    return {
+      run: async () => {
+        const raw = await bench.rawArgon2.measure(drive.mode, connectionCounts[drive.connections], duration)
+        record(name, summarise(raw.latencies, raw.seconds, raw.cpuSeconds))
+      }
+    }
+  }
+  if (drive.kind !== 'http') throw new Error(`${name} is not a load of its own`)
+  const load = httpLoad(drive, bench)
+  const pid = bench.servers[drive.server].pid
+  const watcher = scenarios.find((s) => s.drive.kind === 'peak rss' && s.drive.during === name)
+  return {
+    warmUp: async () => warmUpProblems(name, await runLoad({ ...await load(), duration: warmup })),
+    run: async () => {
+      const watch = watcher === undefined ? undefined : { name: watcher.name, tracker: trackPeakRss(pid) }
+      record(name, await runLoad({ ...await load(), duration }))
+      if (watch !== undefined) {
+        peakRss.set(watch.name, [...(peakRss.get(watch.name) ?? []), { before: watch.tracker.before, peak: watch.tracker.peak() }])
+      }
+    }
+  }
+}
+
+// HTTP scenarios driven at the same time against one server: it serves them all.
+function simultaneous (members: Scenario[], bench: Bench): Step {
+  const loads = members.map(({ name, drive }) => {
+    if (drive.kind !== 'http') throw new Error(`${name}: only HTTP scenarios run at the same time`)
+    return { name, server: drive.server, load: httpLoad(drive, bench) }
+  })
+  const [first] = loads
+  if (first === undefined || loads.some((l) => l.server !== first.server)) throw new Error('scenarios run at the same time share one server')
+  const pid = bench.servers[first.server].pid
+  const once = async (seconds: number, use: (name: string, m: Measurement) => void) => {
+    const cpuBefore = cpuSeconds(pid)
+    const measured = await Promise.all(loads.map(async ({ name, load }) => ({ name, m: await runLoad({ ...await load(), duration: seconds }) })))
+    // One process served them all: share its CPU time over all their responses.
+    const cpuMs = ((cpuSeconds(pid) - cpuBefore) * 1000) / measured.reduce((n, { m }) => n + m.responses, 0)
+    for (const { name, m } of measured) use(name, { ...m, cpuMs })
+  }
+  return {
+    warmUp: () => once(warmup, warmUpProblems),
+    run: () => once(duration, record)
+  }
+}
+
+// The table's order, but a baseline runs with the scenario compared with it: alternately for a
+// throughput target, at the same time for a p50 spread.
+function schedule (): Array<{ together: boolean, members: Scenario[] }> {
+  const pairing = ({ target }: Scenario) => target?.kind === 'throughput' || target?.kind === 'p50 spread' ? target : undefined
+  const baselines = scenarios.flatMap((s) => pairing(s)?.against ?? [])
+  return scenarios.filter((s) => s.drive.kind !== 'peak rss' && !baselines.includes(s.name)).map((s) => {
+    const target = pairing(s)
+    return target === undefined
+      ? { together: false, members: [s] }
+      : { together: target.kind === 'p50 spread', members: [scenarioNamed(target.against), s] }
+  })
 }
 
 async function freshDatabase (adminUrl: string): Promise<string> {
   const { url, drop } = await createScratchDatabase(adminUrl, 'bookly_bench')
   cleanups.push(drop)
   return url
-}
-
-type Field = keyof Pick<Measurement, 'rps' | 'p50' | 'p99' | 'cpuMs'>
-const med = (name: string, field: Field) => median((runs.get(name) ?? []).map((m) => m[field]))
-// Run i of a scenario was measured right next to run i of its baseline: compare them pairwise,
-// so a burst of load from elsewhere on the machine moves one ratio, not the median.
-const pairedMedian = (name: string, against: string, field: Field, f: (a: number, b: number) => number) => {
-  const others = runs.get(against) ?? []
-  return median((runs.get(name) ?? []).map((m, i) => f(m[field], others[i]?.[field] ?? Number.NaN)))
 }
 
 // PGlite's initdb, done while the build runs: the service then starts as on any start after its first.
@@ -169,190 +263,35 @@ async function main (): Promise<void> {
     readyPath: '/health'
   })
   progress('service, baseline server and raw argon2 child started')
-  const base = service.url
-  const email = await signup(base)
-  const { access } = await login(base, email)
-  const auth = { authorization: `Bearer ${access}` }
+  if (baseline === undefined) throw new Error('baseline server did not start')
+  const email = await signup(service.url)
+  const { access } = await login(service.url, email)
+  const bench: Bench = { servers: { service, baseline }, rawArgon2, fixtures: { email, access } }
+  const unavailable = new Set<string>()
 
-  // 1. The authenticated GET against a bare route with the same Fastify settings.
-  await group([
-    http('bare Fastify route (baseline)', () => ({ url: baseline?.url ?? '', pid: baseline?.pid, connections, duration, expectStatus: 200 })),
-    http('GET /auth/verify', () => ({ url: base, pid: service?.pid, path: '/api/v1/auth/verify', headers: auth, connections, duration, expectStatus: 200 }))
-  ])
-
-  // 2. Login against raw argon2 verify at the same concurrency; peak RSS taken during login.
-  const rss: Array<{ before: number, peak: number }> = []
-  const loginBody = JSON.stringify({ email, password: PASSWORD })
-  const argon2Step = (mode: 'hash' | 'verify', name: string): Step => ({
-    run: async () => {
-      const raw = await rawArgon2.measure(mode, hashConnections, duration)
-      record(name, summarise(raw.latencies, raw.seconds, raw.cpuSeconds))
+  for (const { together, members } of schedule()) {
+    const available = []
+    for (const scenario of members) {
+      const books = scenario.drive.kind === 'http' ? scenario.drive.books : undefined
+      if (books === undefined || await createBooks(service.url, access, books)) available.push(scenario)
+      else unavailable.add(scenario.name)
     }
-  })
-  await group([
-    argon2Step('verify', 'raw argon2 verify (baseline)'),
-    http('login, correct password', () => ({ url: base, pid: service?.pid, path: '/api/v1/auth/login', method: 'POST', body: loginBody, connections: hashConnections, duration, expectStatus: 200 }),
-      async (load) => {
-        const tracker = trackPeakRss(service?.pid ?? 0)
-        const m = await load()
-        rss.push({ before: tracker.before, peak: tracker.peak() })
-        return m
-      })
-  ])
-
-  // 3. Signup, a new e-mail every request, against raw argon2 hash.
-  const signupRequests = () => [{
-    method: 'POST' as const,
-    path: '/api/v1/auth/signup',
-    setupRequest: (req: object) => ({ ...req, body: signupBody(newEmail('s')) })
-  }]
-  await group([
-    argon2Step('hash', 'raw argon2 hash (baseline)'),
-    http('signup, new e-mail', () => ({ url: base, pid: service?.pid, requests: signupRequests(), connections: hashConnections, duration, expectStatus: 201 }))
-  ])
-
-  // 4. Failed logins: unknown e-mail and wrong password under the same load at the same time.
-  const half = Math.max(1, Math.floor(hashConnections / 2))
-  const failing = (body: object): LoadSpec => ({ url: base, path: '/api/v1/auth/login', method: 'POST', body: JSON.stringify(body), connections: half, duration, expectStatus: 403 })
-  const unknown = failing({ email: newEmail('nobody'), password: PASSWORD })
-  const wrong = failing({ email, password: `${PASSWORD}!` })
-  const pair = async (seconds: number, keep: boolean) => {
-    const cpuBefore = cpuSeconds(service?.pid ?? 0)
-    const [u, w] = await Promise.all([runLoad({ ...unknown, duration: seconds }), runLoad({ ...wrong, duration: seconds })])
-    // One process served both halves: share its CPU time over all their responses.
-    u.cpuMs = w.cpuMs = ((cpuSeconds(service?.pid ?? 0) - cpuBefore) * 1000) / (u.responses + w.responses)
-    if (keep) {
-      record('login, unknown e-mail', u)
-      record('login, wrong password', w)
-    } else if (u.failures + w.failures > 0) problems.push(`failed logins (warm-up): ${u.failureDetail} ${w.failureDetail}`)
-  }
-  await group([{ warmUp: () => pair(warmup, false), run: () => pair(duration, true) }])
-
-  // 5. Refresh: every refresh rotates, so each response's refresh token is the next request's.
-  const pool: string[] = []
-  const topUp = async () => {
-    // One at a time: a burst of logins beyond the service's hash capacity would get 503s.
-    while (pool.length < connections + 2) pool.push((await login(base, email)).refresh)
-  }
-  await group([http('GET /auth/refresh_token', async () => {
-    await topUp()
-    return {
-      url: base,
-      pid: service?.pid,
-      connections,
-      duration,
-      expectStatus: 200,
-      requests: [{
-        method: 'GET' as const,
-        path: '/api/v1/auth/refresh_token',
-        setupRequest: (req: { headers?: Record<string, unknown> }) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${pool.pop() ?? ''}` } }),
-        onResponse: (status: number, body: string) => {
-          if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token)
-        }
-      }]
-    }
-  })])
-
-  // 6. The books list, once the books API is there.
-  const booksAvailable = await createBooks(base, access, 20)
-  if (booksAvailable) {
-    await group([http('GET /books?limit=20', () => ({ url: base, pid: service?.pid, path: '/api/v1/books?limit=20', headers: auth, connections, duration, expectStatus: 200 }))])
+    if (available.length > 0) await group(together ? [simultaneous(available, bench)] : available.map((s) => scenarioStep(s, bench)))
   }
 
   const seconds = (performance.now() - started) / 1000
-  report({ booksAvailable, rss, seconds, database: adminUrl === '' ? 'embedded PGlite' : 'PostgreSQL' })
-}
-
-function report (info: { booksAvailable: boolean, rss: Array<{ before: number, peak: number }>, seconds: number, database: string }): void {
-  const verdict = (ok: boolean) => smoke ? '(smoke)' : ok ? 'yes' : 'NO'
-  const row = (name: string, conns: number, rest: Partial<Row> = {}): Row => ({
-    scenario: name,
-    connections: String(conns),
-    rps: fixed(med(name, 'rps')),
-    p50: fixed(med(name, 'p50'), 2),
-    p99: fixed(med(name, 'p99'), 2),
-    cpu: fixed(med(name, 'cpuMs'), 3),
-    against: '',
-    ratio: '',
-    target: '',
-    met: '',
-    ...rest
-  })
-  const throughput = (name: string, against: string, target: number): Partial<Row> => {
-    const ratio = pairedMedian(name, against, 'rps', (a, b) => a / b)
-    return { against, ratio: fixed(ratio, 3), target: `≥ ${target.toFixed(2)}`, met: verdict(ratio >= target) }
-  }
-  const relative = (name: string): Partial<Row> => ({
-    against: 'GET /auth/verify',
-    ratio: `${fixed(med(name, 'rps') / med('GET /auth/verify', 'rps'), 2)} req/s, ${fixed(med(name, 'p99') / med('GET /auth/verify', 'p99'), 1)}× p99`,
-    target: 'report'
-  })
-  const spread = pairedMedian('login, wrong password', 'login, unknown e-mail', 'p50', (a, b) => Math.abs(a - b) / Math.min(a, b))
-  const peakMb = Math.max(...info.rss.map((r) => r.peak)) / 2 ** 20
-  const beforeMb = Math.min(...info.rss.map((r) => r.before)) / 2 ** 20
-  const half = Math.max(1, Math.floor(hashConnections / 2))
-
-  const rows: Row[] = [
-    row('bare Fastify route (baseline)', connections),
-    row('GET /auth/verify', connections, throughput('GET /auth/verify', 'bare Fastify route (baseline)', 0.85)),
-    row('raw argon2 verify (baseline)', hashConnections),
-    row('login, correct password', hashConnections, throughput('login, correct password', 'raw argon2 verify (baseline)', 0.9)),
-    row('raw argon2 hash (baseline)', hashConnections),
-    row('signup, new e-mail', hashConnections, throughput('signup, new e-mail', 'raw argon2 hash (baseline)', 0.85)),
-    row('login, unknown e-mail', half),
-    row('login, wrong password', half, {
-      against: 'login, unknown e-mail (same time)',
-      ratio: `p50 differs ${fixed(spread * 100)}%`,
-      target: '≤ 10%',
-      met: verdict(spread <= 0.1)
-    }),
-    row('GET /auth/refresh_token', connections, relative('GET /auth/refresh_token')),
-    info.booksAvailable
-      ? row('GET /books?limit=20', connections, relative('GET /books?limit=20'))
-      : { ...row('GET /books?limit=20', connections), rps: 'not available', against: 'GET /auth/verify', target: 'report' },
-    {
-      ...row('peak RSS of the service during login', hashConnections),
-      rps: '',
-      p50: '',
-      p99: '',
-      cpu: '',
-      against: `${fixed(peakMb)} MB (${fixed(beforeMb)} MB idle before)`,
-      target: '< 250 MB',
-      met: verdict(peakMb < 250)
-    }
-  ]
-
+  const database = adminUrl === '' ? 'embedded PGlite' : 'PostgreSQL'
+  const rows = resultRows({ runs, peakRss, unavailable, connections: connectionCounts, judged: !smoke })
   const cpu = cpus()
   const meta = [
-    `Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length} cores, ${info.database}`,
-    `${duration} s per run after a ${warmup} s warm-up, median of ${repeat} run(s); total ${fixed(info.seconds)} s`,
+    `Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length} cores, ${database}`,
+    `${duration} s per run after a ${warmup} s warm-up, median of ${repeat} run(s); total ${fixed(seconds)} s`,
     `service: node --require dist/preload.cjs dist/server.js, NODE_ENV=production, LOG_LEVEL=warn, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'HASH_CONCURRENCY (preload)'}`
   ]
   console.log(`\n${textTable(rows)}\n\n${meta.join('\n')}`)
-  if (info.seconds > 300) console.log('warning: the suite took longer than its 5-minute budget')
+  if (seconds > 300) console.log('warning: the suite took longer than its 5-minute budget')
   if (problems.length > 0) console.log(`\nerrors:\n${problems.map((p) => `  ${p}`).join('\n')}`)
-  if (smoke) return
-
-  const perRun = [...runs].map(([name, ms]) => [name, ...ms.map((m) => `${fixed(m.rps)} / ${fixed(m.p50, 2)} / ${fixed(m.p99, 2)}`)])
-  const markdown = [
-    '# Bookly benchmark results',
-    '',
-    `Generated by \`npm run bench\` on ${new Date().toISOString()}. Do not edit: re-run the bench.`,
-    '',
-    ...meta.map((line) => `- ${line}`),
-    '',
-    'Figures are medians of the runs. Targets compare each run with the baseline run measured next to it (or, for the',
-    'two failed logins, at the same time) and take the median of those ratios; "report" rows compare medians.',
-    '',
-    rowsMarkdown(rows),
-    '',
-    '## Every run (req/s / p50 ms / p99 ms)',
-    '',
-    markdownTable(['scenario', ...Array.from({ length: repeat }, (_, i) => `run ${i + 1}`)], perRun),
-    '',
-    ...(problems.length > 0 ? ['## Errors', '', ...problems.map((p) => `- ${p}`), ''] : [])
-  ].join('\n')
-  writeFileSync(join(repoRoot, 'bench/RESULTS.md'), markdown)
+  if (!smoke) writeFileSync(join(repoRoot, 'bench/RESULTS.md'), resultsMarkdown({ rows, meta, runs, repeat, problems }))
 }
 
 try {

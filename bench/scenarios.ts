@@ -1,0 +1,125 @@
+// The bench's scenarios (how each is driven, its baseline, its target), written once here for run.ts and report.ts.
+import { loginBody, newEmail, PASSWORD, signupBody } from './fixtures.js'
+
+// What the runner has made before the load starts: one account and its access token.
+export interface Fixtures {
+  email: string
+  access: string
+}
+
+// Connection counts the runner sets (BENCH_CONNECTIONS, BENCH_HASH_CONNECTIONS): HTTP-bound,
+// argon2-bound, and half the argon2-bound count for each of two scenarios driven at once.
+export type Connections = 'http' | 'hash' | 'half of hash'
+
+export interface HttpDrive {
+  kind: 'http'
+  server: 'service' | 'baseline'
+  method: 'GET' | 'POST'
+  path: string
+  connections: Connections
+  // Any other status counts as an error.
+  status: number
+  // `Authorization: Bearer`: the account's access token, or the refresh token the previous response
+  // returned (every refresh rotates, so a token serves once).
+  token?: 'access' | 'chained refresh'
+  // One body for every request, or a new one per request.
+  body?: (fixtures: Fixtures) => string
+  bodyPerRequest?: () => string
+  // Books the account owns before the load; a build without the books API reports "not available".
+  books?: number
+}
+
+// Raw argon2 loops at the service's parameters, one per connection.
+export interface Argon2Drive {
+  kind: 'argon2'
+  mode: 'hash' | 'verify'
+  connections: Connections
+}
+
+// No load of its own: the service's peak RSS while another scenario runs.
+export interface PeakRssDrive {
+  kind: 'peak rss'
+  during: string
+}
+
+export type Target =
+  // Run alternately with `against`; the median of the paired req/s ratios.
+  | { kind: 'throughput', against: string, atLeast: number }
+  // Driven at the same time as `against`; how far the two p50s differ, over the smaller.
+  | { kind: 'p50 spread', against: string, atMost: number }
+  // Medians of req/s and p99 beside those of `against`, without a verdict.
+  | { kind: 'report', against: string }
+  | { kind: 'peak rss', belowMb: number }
+
+export interface Scenario {
+  name: string
+  drive: HttpDrive | Argon2Drive | PeakRssDrive
+  target?: Target
+}
+
+// In the order of the printed table; the runner runs a baseline in its scenario's turn.
+export const scenarios: Scenario[] = [
+  {
+    name: 'bare Fastify route (baseline)',
+    drive: { kind: 'http', server: 'baseline', method: 'GET', path: '/', connections: 'http', status: 200 }
+  },
+  {
+    name: 'GET /auth/verify',
+    drive: { kind: 'http', server: 'service', method: 'GET', path: '/api/v1/auth/verify', token: 'access', connections: 'http', status: 200 },
+    target: { kind: 'throughput', against: 'bare Fastify route (baseline)', atLeast: 0.85 }
+  },
+  {
+    name: 'raw argon2 verify (baseline)',
+    drive: { kind: 'argon2', mode: 'verify', connections: 'hash' }
+  },
+  {
+    name: 'login, correct password',
+    drive: { kind: 'http', server: 'service', method: 'POST', path: '/api/v1/auth/login', body: ({ email }) => loginBody(email), connections: 'hash', status: 200 },
+    target: { kind: 'throughput', against: 'raw argon2 verify (baseline)', atLeast: 0.9 }
+  },
+  {
+    name: 'raw argon2 hash (baseline)',
+    drive: { kind: 'argon2', mode: 'hash', connections: 'hash' }
+  },
+  {
+    name: 'signup, new e-mail',
+    drive: { kind: 'http', server: 'service', method: 'POST', path: '/api/v1/auth/signup', bodyPerRequest: () => signupBody(newEmail('s')), connections: 'hash', status: 201 },
+    target: { kind: 'throughput', against: 'raw argon2 hash (baseline)', atLeast: 0.85 }
+  },
+  {
+    name: 'login, unknown e-mail',
+    drive: { kind: 'http', server: 'service', method: 'POST', path: '/api/v1/auth/login', body: () => loginBody(newEmail('nobody')), connections: 'half of hash', status: 403 }
+  },
+  {
+    name: 'login, wrong password',
+    drive: { kind: 'http', server: 'service', method: 'POST', path: '/api/v1/auth/login', body: ({ email }) => loginBody(email, `${PASSWORD}!`), connections: 'half of hash', status: 403 },
+    target: { kind: 'p50 spread', against: 'login, unknown e-mail', atMost: 0.1 }
+  },
+  {
+    name: 'GET /auth/refresh_token',
+    drive: { kind: 'http', server: 'service', method: 'GET', path: '/api/v1/auth/refresh_token', token: 'chained refresh', connections: 'http', status: 200 },
+    target: { kind: 'report', against: 'GET /auth/verify' }
+  },
+  {
+    name: 'GET /books?limit=20',
+    drive: { kind: 'http', server: 'service', method: 'GET', path: '/api/v1/books?limit=20', token: 'access', books: 20, connections: 'http', status: 200 },
+    target: { kind: 'report', against: 'GET /auth/verify' }
+  },
+  {
+    name: 'peak RSS of the service during login',
+    drive: { kind: 'peak rss', during: 'login, correct password' },
+    target: { kind: 'peak rss', belowMb: 250 }
+  }
+]
+
+export function scenarioNamed (name: string): Scenario {
+  const scenario = scenarios.find((s) => s.name === name)
+  if (scenario === undefined) throw new Error(`bench/scenarios.ts names no scenario "${name}"`)
+  return scenario
+}
+
+// A peak RSS row is driven as the scenario it watches.
+export function connectionsOf (scenario: Scenario): Connections {
+  const { drive } = scenario
+  return drive.kind === 'peak rss' ? connectionsOf(scenarioNamed(drive.during)) : drive.connections
+}
