@@ -9,6 +9,15 @@ function StringEnum<const T extends readonly string[]> (values: T, defaultValue:
 
 const cpus = availableParallelism()
 
+export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
+export const KEY_PAIR_ALGORITHMS = ['EdDSA', 'ES256'] as const
+export const JWT_ALGORITHMS = [...HMAC_ALGORITHMS, ...KEY_PAIR_ALGORITHMS] as const
+export type HmacAlgorithm = typeof HMAC_ALGORITHMS[number]
+export type KeyPairAlgorithm = typeof KEY_PAIR_ALGORITHMS[number]
+export type JwtAlgorithm = typeof JWT_ALGORITHMS[number]
+
+export const isKeyPairAlgorithm = (alg: string): alg is KeyPairAlgorithm => (KEY_PAIR_ALGORITHMS as readonly string[]).includes(alg)
+
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
@@ -17,8 +26,14 @@ export const ConfigSchema = Type.Object({
   // Empty means "not set": the embedded PGlite database in DATA_DIR is used.
   DATABASE_URL: Type.String({ default: '', pattern: '^(postgres(ql)?://.*)?$' }),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+  // Signs tokens under HMAC; with an asymmetric algorithm it encrypts the private keys in the database.
   JWT_SECRET: Type.String({ minLength: 32 }),
-  JWT_ALGORITHM: StringEnum(['HS256', 'HS384', 'HS512'], 'HS256'),
+  // HMAC with JWT_SECRET, or (EdDSA, ES256) key pairs kept in the database and published as a JWKS.
+  JWT_ALGORITHM: StringEnum(JWT_ALGORITHMS, 'HS256'),
+  // Former JWT_SECRETs, comma-separated, each at least 32 characters: their tokens (and private keys) still verify (decrypt).
+  JWT_PREVIOUS_SECRETS: Type.String({ default: '', pattern: '^([^,]{32,}(,[^,]{32,})*)?$' }),
+  // Seconds a rotated-in key is published before it signs: longer than any JWKS cache holds the key set.
+  KEY_PUBLISH_DELAY: Type.Integer({ minimum: 0, default: 900 }),
   ACCESS_TOKEN_TTL: Type.Integer({ minimum: 1, default: 3600 }),
   REFRESH_TOKEN_TTL: Type.Integer({ minimum: 1, default: 172800 }),
   // Seconds during which a just-rotated refresh token still yields the same successor pair.

@@ -1,5 +1,6 @@
 // Row types of every table, as Kysely sees them.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { KeyPairAlgorithm } from '../config/schema.js'
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 
@@ -9,7 +10,8 @@ export type Role = typeof ROLES[number]
 
 // Why a session ended (sessions.revoked_reason). The delete trigger writes 'user_deleted' itself.
 export const REVOCATION_REASONS = [
-  'logout', 'ended_by_user', 'refresh_token_reused', 'password_changed', 'role_changed', 'user_disabled', 'user_deleted'
+  'logout', 'ended_by_user', 'refresh_token_reused', 'password_changed', 'role_changed', 'user_disabled', 'user_deleted',
+  'key_revoked'
 ] as const
 export type RevocationReason = typeof REVOCATION_REASONS[number]
 
@@ -31,6 +33,7 @@ export interface Database {
   users: UsersTable
   sessions: SessionsTable
   books: BooksTable
+  signing_keys: SigningKeysTable
 }
 
 export type User = Selectable<UsersTable>
@@ -52,6 +55,8 @@ export interface SessionsTable {
   issued_at: Date
   previous_refresh_jti: string | null
   rotated_at: Date | null
+  // The signing key (kid) of the current token pair; null under HMAC.
+  signing_kid: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export type Session = Selectable<SessionsTable>
@@ -84,3 +89,32 @@ export interface BooksTable {
 export type Book = Selectable<BooksTable>
 export type NewBook = Insertable<BooksTable>
 export type BookUpdate = Updateable<BooksTable>
+
+// The life of a signing key (signing_keys.state): published while next, current or previous;
+// only the current one signs; retired and revoked keys neither verify nor are published.
+export const KEY_STATES = ['next', 'current', 'previous', 'retired', 'revoked'] as const
+export type KeyState = typeof KEY_STATES[number]
+
+export interface SigningKeysTable {
+  kid: string
+  alg: KeyPairAlgorithm
+  // The public key as JSON text of a JWK (PublicJwk), as the JWKS publishes it.
+  public_jwk: string
+  // The PKCS#8 private key, AES-256-GCM under a key derived from JWT_SECRET (plugins/app/keys/key-encryption.ts).
+  private_key: string
+  state: KeyState
+  state_at: Generated<Date>
+  // When a next key starts signing.
+  activates_at: Date | null
+  created_at: Generated<Date>
+}
+
+export interface PublicJwk {
+  kty: 'OKP' | 'EC'
+  crv: string
+  x: string
+  y?: string
+}
+
+export type SigningKey = Selectable<SigningKeysTable>
+export type NewSigningKey = Insertable<SigningKeysTable>

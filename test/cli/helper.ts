@@ -13,15 +13,21 @@ import { execute, type Command, type Outcome } from '../../cli/command.js'
 import { migrate } from '../../cli/migrate.js'
 import { userCreate } from '../../cli/user-create.js'
 import { userRole } from '../../cli/user-role.js'
+import { keysList } from '../../cli/keys-list.js'
+import { keysRevoke } from '../../cli/keys-revoke.js'
+import { keysRotate } from '../../cli/keys-rotate.js'
 import { build, testConfig, TEST_SECRET } from '../helper.js'
 import { freshPostgresDatabase, onPostgres, sharedDatabase, type TestDatabase } from '../helpers/databases.js'
 
 const commands: Record<string, [name: string, command: Command]> = {
   'user-create': ['user:create', userCreate],
   'user-role': ['user:role', userRole],
-  migrate: ['migrate', migrate]
+  migrate: ['migrate', migrate],
+  'keys-rotate': ['keys:rotate', keysRotate],
+  'keys-list': ['keys:list', keysList],
+  'keys-revoke': ['keys:revoke', keysRevoke]
 }
-export type CommandFile = 'user-create' | 'user-role' | 'migrate'
+export type CommandFile = 'user-create' | 'user-role' | 'migrate' | 'keys-rotate' | 'keys-list' | 'keys-revoke'
 
 const tsx = import.meta.resolve('tsx')
 const cliDir = join(import.meta.dirname, '../../cli')
@@ -38,14 +44,15 @@ export interface CliDatabase {
 
 // `database`: 'shared' runs in process on the test process's database; 'data-dir' on a database
 // of its own, on PGlite the DATA_DIR in `cwd` (only one process at a time may open it, so the
-// app is closed again before the next command runs).
-export async function cliDatabase (t: { teardown (fn: () => unknown): void }, database: 'shared' | 'data-dir' = 'shared'): Promise<CliDatabase> {
+// app is closed again before the next command runs). `settings` are more of the environment,
+// for the commands and the app alike.
+export async function cliDatabase (t: { teardown (fn: () => unknown): void }, database: 'shared' | 'data-dir' = 'shared', settings: Record<string, string> = {}): Promise<CliDatabase> {
   const cwd = await mkdtemp(join(tmpdir(), 'bookly-cli-'))
   t.teardown(() => rm(cwd, { recursive: true, force: true }))
   const dataDir = join(cwd, 'data')
   const shared: TestDatabase | undefined = database === 'shared' ? await sharedDatabase() : undefined
   const DATABASE_URL = shared?.DATABASE_URL ?? (onPostgres ? await freshPostgresDatabase() : '')
-  const env = { PATH: process.env.PATH ?? '', JWT_SECRET: TEST_SECRET, DATABASE_URL, DATA_DIR: dataDir }
+  const env = { PATH: process.env.PATH ?? '', JWT_SECRET: TEST_SECRET, DATABASE_URL, DATA_DIR: dataDir, ...settings }
 
   return {
     cwd,
@@ -69,14 +76,14 @@ export async function cliDatabase (t: { teardown (fn: () => unknown): void }, da
     },
     async withApp (fn) {
       if (shared !== undefined) {
-        const app = await build({ teardown () {} }, { database: shared })
+        const app = await build({ teardown () {} }, { database: shared, config: settings })
         try { await fn(app) } finally { await app.close() }
         return
       }
       // No database yet means no command has run: PGlite would create an empty one.
       if (!onPostgres && !existsSync(dataDir)) throw new Error('no command has created the database yet')
       const pglite = onPostgres ? undefined : await PGlite.create(dataDir)
-      const app = await build({ teardown () {} }, { database: { DATABASE_URL, pglite } })
+      const app = await build({ teardown () {} }, { database: { DATABASE_URL, pglite }, config: settings })
       try {
         await fn(app)
       } finally {

@@ -47,7 +47,8 @@ function verifiedTokens () {
         if (oldest.done !== true) tokens.delete(oldest.value)
       }
       tokens.set(signatureOf(token), { token, payload })
-    }
+    },
+    clear: () => tokens.clear()
   }
 }
 
@@ -55,6 +56,8 @@ export default fp(async function authenticate (fastify) {
   const { jwt, revocations } = fastify
 
   const verified = { access: verifiedTokens(), refresh: verifiedTokens() }
+  // A retired or revoked key's tokens must not pass from memory either.
+  fastify.keyStore.onWithdrawn(() => { verified.access.clear(); verified.refresh.clear() })
 
   const verifyAs = (kind: TokenKind, token: string): TokenPayload | undefined => {
     const known = verified[kind].get(token)
@@ -102,4 +105,4 @@ export default fp(async function authenticate (fastify) {
 
   fastify.decorate('authenticate', guard('access', 'refresh'))
   fastify.decorate('authenticateRefresh', guard('refresh', 'access'))
-}, { name: 'authenticate', dependencies: ['jwt', 'revocations'] })
+}, { name: 'authenticate', dependencies: ['jwt', 'key-store', 'revocations'] })

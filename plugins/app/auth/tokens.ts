@@ -2,23 +2,23 @@
 // session state signs the same pair again (the refresh reuse window relies on it).
 import fp from 'fastify-plugin'
 import type { SessionOwner, TokenPairIds } from '../../../db/types.js'
-import type { TokenKind, TokenPayload } from '../../../schemas/tokens.js'
-
-declare module '@fastify/jwt' {
-  interface FastifyJWT {
-    payload: TokenPayload
-    user: TokenPayload
-    namespaces: TokenKind
-  }
-}
+import type { TokenPayload } from '../../../schemas/tokens.js'
 
 export interface TokenPair {
   access_token: string
   refresh_token: string
 }
 
-export interface Tokens {
+// Signs with the key that was current when it was taken, so a session can record that key
+// before its tokens exist.
+export interface PairSigner {
+  // The key's id; null under HMAC.
+  kid: string | null
   signPair (owner: SessionOwner, sid: string, ids: TokenPairIds): TokenPair
+}
+
+export interface Tokens {
+  signer (): PairSigner
 }
 
 declare module 'fastify' {
@@ -29,7 +29,7 @@ declare module 'fastify' {
 
 export default fp(async function tokens (fastify) {
   const { ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL } = fastify.config
-  const { access, refresh } = fastify.jwt
+  const { jwt: { access, refresh }, keyStore } = fastify
 
   const payload = (owner: SessionOwner, sid: string, jti: string, iat: number, ttl: number, isRefresh: boolean): TokenPayload => ({
     user: { email: owner.email, user_uid: owner.uid, role: owner.role },
@@ -42,11 +42,15 @@ export default fp(async function tokens (fastify) {
   })
 
   fastify.decorate('tokens', {
-    signPair (owner, sid, ids) {
+    signer () {
+      const key = keyStore.signing()
       return {
-        access_token: access.sign(payload(owner, sid, ids.accessJti, ids.issuedAt, ACCESS_TOKEN_TTL, false)),
-        refresh_token: refresh.sign(payload(owner, sid, ids.refreshJti, ids.issuedAt, REFRESH_TOKEN_TTL, true))
+        kid: key.kid ?? null,
+        signPair: (owner, sid, ids) => ({
+          access_token: access.sign(payload(owner, sid, ids.accessJti, ids.issuedAt, ACCESS_TOKEN_TTL, false), key),
+          refresh_token: refresh.sign(payload(owner, sid, ids.refreshJti, ids.issuedAt, REFRESH_TOKEN_TTL, true), key)
+        })
       }
     }
   } satisfies Tokens)
-}, { name: 'tokens', dependencies: ['env', 'jwt'] })
+}, { name: 'tokens', dependencies: ['env', 'jwt', 'key-store'] })

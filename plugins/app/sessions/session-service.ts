@@ -53,14 +53,17 @@ export default fp(async function sessionService (fastify) {
     async open (owner, origin) {
       const sid = randomUUID()
       const ids = newPairIds()
-      const opened = await repo.open({ id: sid, owner, maxAge: SESSION_MAX_AGE, ...origin, ...ids })
-      return opened ? tokens.signPair(owner, sid, ids) : undefined
+      // The session records the key before its tokens are signed, so revoking that key finds it.
+      const signer = tokens.signer()
+      const opened = await repo.open({ id: sid, owner, maxAge: SESSION_MAX_AGE, ...origin, ...ids, signingKid: signer.kid })
+      return opened ? signer.signPair(owner, sid, ids) : undefined
     },
 
     async refresh (token) {
       const ids = newPairIds()
-      const owner = await repo.rotate({ sid: token.sid, presentedJti: token.jti, ...ids })
-      if (owner !== undefined) return tokens.signPair(owner, token.sid, ids)
+      const signer = tokens.signer()
+      const owner = await repo.rotate({ sid: token.sid, presentedJti: token.jti, ...ids, signingKid: signer.kid })
+      if (owner !== undefined) return signer.signPair(owner, token.sid, ids)
 
       const session = await repo.findForRefresh(token.sid, REFRESH_REUSE_WINDOW)
       if (session === undefined) throw new AppError('invalid_token')
@@ -71,7 +74,7 @@ export default fp(async function sessionService (fastify) {
         // Two tabs, or a lost response: hand out the successor pair again instead of forking the family.
         const owner = { uid: session.uid, email: session.email, role: session.role }
         const issuedAt = Math.floor(session.issued_at.getTime() / 1000)
-        return tokens.signPair(owner, token.sid, { accessJti: session.access_jti, refreshJti: session.refresh_jti, issuedAt })
+        return signer.signPair(owner, token.sid, { accessJti: session.access_jti, refreshJti: session.refresh_jti, issuedAt })
       }
       // An older token, or the previous one after the window: replay. End the whole family.
       await revoke({ sid: token.sid }, 'refresh_token_reused')

@@ -8,6 +8,9 @@ export interface SessionRules {
   idleTtl: number
 }
 
+// A token pair as the session records it: its ids and the key that signed it (null under HMAC).
+export type SignedPair = TokenPairIds & { signingKid: string | null }
+
 const secondsAgo = (seconds: number) => sql<Date>`now() - make_interval(secs => ${seconds})`
 
 export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: SessionRules) {
@@ -19,9 +22,9 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
     // Opens the session only if its owner still is as the caller read them: enabled, with the role
     // the tokens will carry. The user row is share-locked, so an admin's change either lands before
     // (no session) or after it (and then ends it with the others). False when the account changed.
-    async open (input: { id: string, owner: SessionOwner, maxAge: number, userAgent?: string, ip?: string } & TokenPairIds): Promise<boolean> {
+    async open (input: { id: string, owner: SessionOwner, maxAge: number, userAgent?: string, ip?: string } & SignedPair): Promise<boolean> {
       const result = await db.insertInto('sessions')
-        .columns(['id', 'user_uid', 'expires_at', 'user_agent', 'ip', 'refresh_jti', 'access_jti', 'issued_at'])
+        .columns(['id', 'user_uid', 'expires_at', 'user_agent', 'ip', 'refresh_jti', 'access_jti', 'issued_at', 'signing_kid'])
         .expression(db.selectFrom('users')
           .select([
             sql<string>`${input.id}::uuid`.as('id'),
@@ -31,7 +34,8 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
             sql<string | null>`${input.ip?.slice(0, 64) ?? null}::varchar`.as('ip'),
             sql<string>`${input.refreshJti}::uuid`.as('refresh_jti'),
             sql<string>`${input.accessJti}::uuid`.as('access_jti'),
-            sql<Date>`${new Date(input.issuedAt * 1000)}::timestamptz`.as('issued_at')
+            sql<Date>`${new Date(input.issuedAt * 1000)}::timestamptz`.as('issued_at'),
+            sql<string | null>`${input.signingKid}::varchar`.as('signing_kid')
           ])
           .where('uid', '=', input.owner.uid)
           .where('disabled_at', 'is', null)
@@ -43,7 +47,7 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
 
     // The whole rotation is this one conditional UPDATE: of any number of concurrent
     // refreshes with the same token, exactly one matches refresh_jti and wins.
-    rotate (input: { sid: string, presentedJti: string } & TokenPairIds): Promise<SessionOwner | undefined> {
+    rotate (input: { sid: string, presentedJti: string } & SignedPair): Promise<SessionOwner | undefined> {
       return db.updateTable('sessions')
         .from('users')
         .set({
@@ -51,6 +55,7 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
           refresh_jti: input.refreshJti,
           access_jti: input.accessJti,
           issued_at: new Date(input.issuedAt * 1000),
+          signing_kid: input.signingKid,
           rotated_at: sql`now()`,
           last_used_at: sql`now()`
         })
@@ -78,14 +83,16 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
         .executeTakeFirst()
     },
 
-    // Revokes live sessions and returns their ids. `except` keeps the caller's own.
-    async revoke (where: { sid?: string, userUid?: string, except?: string }, reason: RevocationReason): Promise<string[]> {
+    // Revokes live sessions and returns their ids. `except` keeps the caller's own; `signingKid`
+    // picks the sessions whose current tokens that key signed.
+    async revoke (where: { sid?: string, userUid?: string, except?: string, signingKid?: string }, reason: RevocationReason): Promise<string[]> {
       let query = db.updateTable('sessions')
         .set({ revoked_at: sql`now()`, revoked_reason: reason })
         .where('revoked_at', 'is', null)
       if (where.sid !== undefined) query = query.where('id', '=', where.sid)
       if (where.userUid !== undefined) query = query.where('user_uid', '=', where.userUid)
       if (where.except !== undefined) query = query.where('id', '!=', where.except)
+      if (where.signingKid !== undefined) query = query.where('signing_kid', '=', where.signingKid)
       const rows = await query.returning('id').execute()
       return rows.map((row) => row.id)
     },
