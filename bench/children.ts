@@ -1,4 +1,4 @@
-// Child processes of a bench run: the service, the bare baseline server and the raw argon2 loops.
+// Child processes of a bench run: the services, the bare baseline server and the raw argon2 loops.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'

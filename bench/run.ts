@@ -1,7 +1,7 @@
 // `npm run bench` (and `bench:smoke`): builds, starts the children, drives bench/scenarios.ts, prints the table and writes RESULTS.md.
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -10,7 +10,7 @@ import { cpuSeconds, nodeArgsFor, repoRoot, startRawArgon2, startServer, trackPe
 import { createBooks, login, signup } from './fixtures.js'
 import { runLoad, summarise, type LoadSpec, type Measurement } from './load.js'
 import { fixed, resultRows, resultsMarkdown, textTable, type PeakRss } from './report.js'
-import { scenarioNamed, scenarios, type Connections, type Fixtures, type HttpDrive, type Scenario } from './scenarios.js'
+import { scenarioNamed, scenarios, type Connections, type Fixtures, type HttpDrive, type Scenario, type Server } from './scenarios.js'
 
 const smoke = process.argv.includes('--smoke')
 const envNumber = (name: string, fallback: number) => {
@@ -47,6 +47,7 @@ const runs = new Map<string, Measurement[]>()
 const peakRss = new Map<string, PeakRss[]>()
 const cleanups: Array<() => Promise<void>> = []
 let service: Child | undefined
+let eddsaService: Child | undefined
 let baseline: Child | undefined
 
 function record (name: string, m: Measurement): void {
@@ -57,7 +58,7 @@ function record (name: string, m: Measurement): void {
 }
 
 function checkAlive (): void {
-  for (const child of [service, baseline]) {
+  for (const child of [service, eddsaService, baseline]) {
     const exit = child?.exited()
     if (exit !== undefined) throw new Error(exit)
   }
@@ -89,24 +90,26 @@ function warmUpProblems (name: string, m: Measurement): void {
   if (m.failures > 0) problems.push(`${name} (warm-up): ${m.failureDetail}`)
 }
 
-// What a step needs once the children run and the account exists.
+// What a step needs once the children run and the accounts exist.
 interface Bench {
-  servers: Record<HttpDrive['server'], Child>
+  servers: Record<Server, Child>
   rawArgon2: RawArgon2
-  fixtures: Fixtures
+  // On each service (the baseline has no accounts).
+  fixtures: Record<Exclude<Server, 'baseline'>, Fixtures>
 }
 
 // The load an HTTP scenario's drive describes; called before every run.
 function httpLoad (drive: HttpDrive, bench: Bench): () => Promise<LoadSpec> {
   const server = bench.servers[drive.server]
   const { method, path, bodyPerRequest } = drive
+  const fixtures = bench.fixtures[drive.server === 'baseline' ? 'service' : drive.server]
   const spec: LoadSpec = {
     url: server.url,
     pid: server.pid,
     method,
     path,
-    body: drive.body?.(bench.fixtures),
-    headers: drive.token === 'access' ? { authorization: `Bearer ${bench.fixtures.access}` } : {},
+    body: drive.body?.(fixtures),
+    headers: drive.token === 'access' ? { authorization: `Bearer ${fixtures.access}` } : {},
     connections: connectionCounts[drive.connections],
     duration,
     expectStatus: drive.status
@@ -127,7 +130,7 @@ function httpLoad (drive: HttpDrive, bench: Bench): () => Promise<LoadSpec> {
     }]
     return async () => {
       // One at a time: a burst of logins beyond the service's hash capacity would get 503s.
-      while (pool.length < spec.connections + 2) pool.push((await login(server.url, bench.fixtures.email)).refresh)
+      while (pool.length < spec.connections + 2) pool.push((await login(server.url, fixtures.email)).refresh)
       return { ...spec, requests }
     }
   }
@@ -221,6 +224,10 @@ async function main (): Promise<void> {
   process.once('exit', () => rmSync(tmp, { recursive: true, force: true }))
   const adminUrl = process.env.BENCH_DATABASE_URL ?? ''
   const dataDir = join(tmp, 'data')
+  // The EdDSA service: a database and a working directory of its own.
+  const eddsaDir = join(tmp, 'eddsa')
+  mkdirSync(eddsaDir)
+  const eddsaDataDir = join(eddsaDir, 'data')
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -242,7 +249,8 @@ async function main (): Promise<void> {
 
   // The baseline server and the raw argon2 child run from source: they start while the build runs.
   // Each child is recorded as soon as it runs, so a failed build still stops it.
-  const [databaseUrl, rawArgon2] = await Promise.all([
+  const [databaseUrl, eddsaDatabaseUrl, rawArgon2] = await Promise.all([
+    adminUrl === '' ? '' : freshDatabase(adminUrl),
     adminUrl === '' ? '' : freshDatabase(adminUrl),
     startRawArgon2(childEnv, tmp).then((raw) => {
       cleanups.push(async () => raw.stop())
@@ -251,22 +259,29 @@ async function main (): Promise<void> {
     startServer({ name: 'baseline server', args: nodeArgsFor(join(repoRoot, 'bench/baseline-server.ts')), env: childEnv, cwd: tmp, readyPath: '/' })
       .then((child) => { baseline = child }),
     adminUrl === '' ? initDataDir(dataDir) : undefined,
+    adminUrl === '' ? initDataDir(eddsaDataDir) : undefined,
     build()
   ])
   progress('built')
-  service = await startServer({
-    name: 'service',
-    // As `npm start` runs it: the preload sizes libuv's pool and settles nextTick before anything loads.
-    args: [...serviceArgs, '--require', join(repoRoot, 'dist/preload.cjs'), join(repoRoot, 'dist/server.js')],
-    env: { ...serviceEnv, DATABASE_URL: databaseUrl },
-    cwd: tmp,
+  // As `npm start` runs it: the preload sizes libuv's pool and settles nextTick before anything loads.
+  const args = [...serviceArgs, '--require', join(repoRoot, 'dist/preload.cjs'), join(repoRoot, 'dist/server.js')]
+  service = await startServer({ name: 'service', args, env: { ...serviceEnv, DATABASE_URL: databaseUrl }, cwd: tmp, readyPath: '/health' })
+  eddsaService = await startServer({
+    name: 'EdDSA service',
+    args,
+    env: { ...serviceEnv, JWT_ALGORITHM: 'EdDSA', DATABASE_URL: eddsaDatabaseUrl, DATA_DIR: eddsaDataDir },
+    cwd: eddsaDir,
     readyPath: '/health'
   })
-  progress('service, baseline server and raw argon2 child started')
+  progress('services, baseline server and raw argon2 child started')
   if (baseline === undefined) throw new Error('baseline server did not start')
-  const email = await signup(service.url)
-  const { access } = await login(service.url, email)
-  const bench: Bench = { servers: { service, baseline }, rawArgon2, fixtures: { email, access } }
+  const account = async (child: Child): Promise<Fixtures> => {
+    const email = await signup(child.url)
+    return { email, access: (await login(child.url, email)).access }
+  }
+  const fixtures = { service: await account(service), 'service (EdDSA)': await account(eddsaService) }
+  const { access } = fixtures.service
+  const bench: Bench = { servers: { service, 'service (EdDSA)': eddsaService, baseline }, rawArgon2, fixtures }
   const unavailable = new Set<string>()
 
   for (const { together, members } of schedule()) {
@@ -286,7 +301,8 @@ async function main (): Promise<void> {
   const meta = [
     `Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length} cores, ${database}`,
     `${duration} s per run after a ${warmup} s warm-up, median of ${repeat} run(s); total ${fixed(seconds)} s`,
-    `service: node --require dist/preload.cjs dist/server.js, NODE_ENV=production, LOG_LEVEL=warn, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'HASH_CONCURRENCY (preload)'}`
+    `service: node --require dist/preload.cjs dist/server.js, NODE_ENV=production, LOG_LEVEL=warn, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'HASH_CONCURRENCY (preload)'}`,
+    'service (EdDSA): the same, with JWT_ALGORITHM=EdDSA on a database of its own'
   ]
   console.log(`\n${textTable(rows)}\n\n${meta.join('\n')}`)
   if (seconds > 300) console.log('warning: the suite took longer than its 5-minute budget')
@@ -301,6 +317,7 @@ try {
   console.error(`bench failed: ${(err as Error).message}`)
 } finally {
   await service?.stop()
+  await eddsaService?.stop()
   await baseline?.stop()
   for (const cleanup of cleanups.reverse()) await cleanup().catch((err: Error) => console.error(`cleanup: ${err.message}`))
 }

@@ -1,7 +1,7 @@
 // The bench's scenarios (how each is driven, its baseline, its target), written once here for run.ts and report.ts.
 import { loginBody, newEmail, PASSWORD, signupBody } from './fixtures.js'
 
-// What the runner has made before the load starts: one account and its access token.
+// What the runner has made before the load starts, on each service: one account and its access token.
 export interface Fixtures {
   email: string
   access: string
@@ -11,9 +11,12 @@ export interface Fixtures {
 // argon2-bound, and half the argon2-bound count for each of two scenarios driven at once.
 export type Connections = 'http' | 'hash' | 'half of hash'
 
+// The service as configured (HS256), the same build signing with an EdDSA key pair, and the bare route.
+export type Server = 'service' | 'service (EdDSA)' | 'baseline'
+
 export interface HttpDrive {
   kind: 'http'
-  server: 'service' | 'baseline'
+  server: Server
   method: 'GET' | 'POST'
   path: string
   connections: Connections
@@ -67,6 +70,11 @@ export const scenarios: Scenario[] = [
     name: 'GET /auth/verify',
     drive: { kind: 'http', server: 'service', method: 'GET', path: '/api/v1/auth/verify', token: 'access', connections: 'http', status: 200 },
     target: { kind: 'throughput', against: 'bare Fastify route (baseline)', atLeast: 0.85 }
+  },
+  {
+    name: 'GET /auth/verify, EdDSA',
+    drive: { kind: 'http', server: 'service (EdDSA)', method: 'GET', path: '/api/v1/auth/verify', token: 'access', connections: 'http', status: 200 },
+    target: { kind: 'report', against: 'GET /auth/verify' }
   },
   {
     name: 'raw argon2 verify (baseline)',
