@@ -268,3 +268,13 @@ test('JWT_PREVIOUS_SECRETS must list secrets of at least 32 characters', async (
     await t.rejects(build(t, { config: { JWT_PREVIOUS_SECRETS: value } }), /JWT_PREVIOUS_SECRETS/, value)
   }
 })
+
+test('the JWKS may be cached for less than the publish delay; under HMAC it is empty', async (t) => {
+  for (const [delay, maxAge] of [[60, 20], [900, 300], [86400, 300], [0, 0]]) {
+    const app = await build(t, { config: { KEY_PUBLISH_DELAY: delay } })
+    const res = await app.inject({ url: '/.well-known/jwks.json' })
+    t.equal(res.statusCode, 200)
+    t.equal(res.headers['cache-control'], `public, max-age=${maxAge}`, `KEY_PUBLISH_DELAY ${delay}`)
+    t.same(res.json(), { keys: [] })
+  }
+})
