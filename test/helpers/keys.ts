@@ -2,10 +2,12 @@
 // rotations as keys:rotate makes them, and tokens signed with any key and header.
 import { createHmac, createPrivateKey, sign } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { freshDatabase, type TestDatabase } from './databases.js'
+import { bearer } from './fixtures.js'
 import type { KeyState, SigningKey } from '../../db/types.js'
 import { decryptPrivateKey, encryptionKey } from '../../plugins/app/keys/key-encryption.js'
 import { keySettings, rotateKeys, type Rotation } from '../../plugins/app/keys/key-lifecycle.js'
-import { TEST_SECRET } from '../helper.js'
+import { build, TEST_SECRET } from '../helper.js'
 
 export const keyRows = (app: FastifyInstance): Promise<SigningKey[]> =>
   app.db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute()
@@ -40,3 +42,13 @@ export function signToken (header: Record<string, unknown>, claims: Record<strin
     : sign(null, Buffer.from(input), key)
   return `${input}.${signature.toString('base64url')}`
 }
+
+// An app signing with key pairs, on a database of the test's own unless given one, so rotations
+// elsewhere do not reach it.
+export async function keyPairApp (t: Parameters<typeof build>[0], alg: 'EdDSA' | 'ES256' = 'EdDSA', database?: TestDatabase, config: Record<string, unknown> = {}) {
+  return build(t, { database: database ?? await freshDatabase(), config: { JWT_ALGORITHM: alg, ...config } })
+}
+
+export const me = (app: FastifyInstance, token: string) => app.inject({ url: '/api/v1/auth/me', headers: bearer(token) })
+export const refresh = (app: FastifyInstance, token: string) => app.inject({ url: '/api/v1/auth/refresh_token', headers: bearer(token) })
+export const jwks = async (app: FastifyInstance) => (await app.inject({ url: '/.well-known/jwks.json' })).json().keys as Array<Record<string, string>>
