@@ -57,7 +57,7 @@ test('the example resource server trusts Bookly\'s tokens through the JWKS, acro
   const rotation = await execute('keys:rotate', keysRotate, ['--now'], { config: bookly.config, stdin: Readable.from([]), pglite: database.pglite })
   t.equal(rotation.code, 0, rotation.stderr)
   const newKid = /^key (\S+) signs from now on/.exec(rotation.stdout)?.[1]
-  t.ok(await waitFor(async () => jwtHeader((await signupAndLogin(bookly)).access).kid === newKid, 3000), 'Bookly signs with the new key')
+  t.ok(await waitFor(async () => jwtHeader((await signupAndLogin(bookly)).access).kid === newKid, 5000), 'Bookly signs with the new key')
 
   const after = await signupAndLogin(bookly)
   t.equal((await whoami(after.access)).status, 200, 'a token of the new key: the example fetched the key set again')

@@ -13,13 +13,13 @@ test('revoking a key refuses its tokens at once and ends the sessions it signed;
   await t.rejects(revokeKey(app.db, old, app.config), /is the current signing key: run keys:rotate --now first/)
 
   await rotate(app, true)
-  t.ok(await waitFor(async () => jwtHeader((await signupAndLogin(app)).access).kid !== old))
+  t.ok(await waitFor(async () => jwtHeader((await signupAndLogin(app)).access).kid !== old, 5000))
   const after = await signupAndLogin(app)
 
   t.equal(await revokeKey(app.db, old, app.config), 1, 'one session was signed by it')
   // The session's revocation and the key's may reach the instance in either order: both refuse.
-  t.ok(await waitFor(async () => (await me(app, before.access)).statusCode === 401), 'its access token is refused')
-  t.ok(await waitFor(async () => !(await jwks(app)).some((key) => key.kid === old)), 'the instance dropped the key')
+  t.ok(await waitFor(async () => (await me(app, before.access)).statusCode === 401, 5000), 'its access token is refused')
+  t.ok(await waitFor(async () => !(await jwks(app)).some((key) => key.kid === old), 5000), 'the instance dropped the key')
   t.equal(errorCode(await me(app, before.access)), 'invalid_token')
   t.equal(errorCode(await refresh(app, before.refresh)), 'invalid_token')
   const session = await app.db.selectFrom('sessions').select(['revoked_reason', 'revoked_at']).where('id', '=', jwtClaims(before.access).sid).executeTakeFirstOrThrow()

@@ -13,7 +13,7 @@ test('a next key is published at once and does not sign until the publish delay 
   const rotation = await rotate(app, false)
   t.not(rotation.kid, current.kid)
   t.ok(rotation.signsFrom.getTime() > Date.now() + 800_000, 'signs after the 900 s default delay')
-  t.ok(await waitFor(async () => (await jwks(app)).length === 2), 'published with the current key')
+  t.ok(await waitFor(async () => (await jwks(app)).length === 2, 5000), 'published with the current key')
   t.same((await jwks(app)).map((key) => key.kid).sort(), [current.kid, rotation.kid].sort())
 
   const user = await signupAndLogin(app)
@@ -36,7 +36,7 @@ test('rotation logs no one out: the previous key verifies and refreshes into the
   const old = jwtHeader(user.access).kid
   const rotation = await rotate(app, true)
   t.equal(rotation.previous, old)
-  t.ok(await waitFor(async () => jwtHeader((await signupAndLogin(app)).access).kid === rotation.kid), 'the new key signs')
+  t.ok(await waitFor(async () => jwtHeader((await signupAndLogin(app)).access).kid === rotation.kid, 5000), 'the new key signs')
 
   t.equal((await me(app, user.access)).statusCode, 200, 'the old access token verifies')
   const refreshed = await refresh(app, user.refresh)
@@ -70,7 +70,7 @@ test('two instances on one database agree on the current key after a rotation', 
 
   const rotation = await rotate(one, true)
   const signsWith = async (app: FastifyInstance) => jwtHeader((await signupAndLogin(app)).access).kid === rotation.kid
-  t.ok(await waitFor(() => signsWith(two), 3000), 'the other instance signs with the new key within seconds')
+  t.ok(await waitFor(() => signsWith(two), 5000), 'the other instance signs with the new key within seconds')
   t.ok(await signsWith(one))
   const fromTwo = await signupAndLogin(two)
   t.equal((await me(one, fromTwo.access)).statusCode, 200, 'each verifies the other\'s new tokens')
