@@ -11,6 +11,7 @@ test('the keys commands refuse bad arguments and HMAC installations with one lin
   const hmac = await cliDatabase(t, 'shared')
   const cases: Array<[string, typeof keys, Parameters<typeof keys.run>, RegExp]> = [
     ['an unknown key', keys, ['keys-revoke', ['nope']], /^bookly keys:revoke: no key with id nope\n$/],
+    ['an unknown key id starting with a dash, as base64url ones may', keys, ['keys-revoke', ['-_oc']], /^bookly keys:revoke: no key with id -_oc\n$/],
     ['no key id', keys, ['keys-revoke', []], /one key id is required; usage: npm run keys:revoke -- <kid>/],
     ['two key ids', keys, ['keys-revoke', ['a', 'b']], /one key id is required/],
     ['an unknown option', keys, ['keys-rotate', ['--force']], /Unknown option '--force'/],
