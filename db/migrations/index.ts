@@ -3,9 +3,11 @@ import type { Migration } from 'kysely'
 import * as users from './0001-users.js'
 import * as sessions from './0002-sessions.js'
 import * as books from './0003-books.js'
+import * as accountEmail from './0005-account-email.js'
 
 export const migrations: Record<string, Migration> = {
   '0001-users': users,
   '0002-sessions': sessions,
-  '0003-books': books
+  '0003-books': books,
+  '0005-account-email': accountEmail
 }
