@@ -24,6 +24,14 @@ const REDACT_PATHS = [
   '*.password', '*.current_password', '*.new_password', '*.password_hash', '*.access_token', '*.refresh_token', '*.token'
 ]
 
+// One-time tokens travel in some paths (43 URL-safe characters); any run this long is logged as
+// [redacted], matched route or not. Ids in paths (UUIDs, 36 characters) stay readable.
+const SECRET_IN_PATH = /[A-Za-z0-9_-]{40,}/g
+
+export function loggedPath (url: string): string {
+  return (url.split('?')[0] ?? '').replace(SECRET_IN_PATH, '[redacted]')
+}
+
 export type LoggingConfig = Pick<Config, 'LOG_LEVEL' | 'LOG_PRETTY' | 'TRUST_PROXY'>
 
 function trustProxy (value: string): boolean | string[] {
@@ -43,8 +51,8 @@ export function serverOptions (config: LoggingConfig, stream?: NodeJS.WritableSt
       ...destination,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: {
-        // Paths only: a query string may carry anything, tokens included.
-        req: (req) => ({ method: req.method, url: req.url.split('?')[0], reqId: req.id, remoteAddress: req.ip })
+        // Paths only: a query string may carry anything, tokens included; and no token in the path either.
+        req: (req) => ({ method: req.method, url: loggedPath(req.url), reqId: req.id, remoteAddress: req.ip })
       }
     },
     trustProxy: trustProxy(config.TRUST_PROXY),

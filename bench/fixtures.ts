@@ -13,6 +13,7 @@ export const signupBody = (email: string) => JSON.stringify({
 })
 
 export const loginBody = (email: string, password = PASSWORD) => JSON.stringify({ email, password })
+export const emailBody = (email: string) => JSON.stringify({ email })
 
 interface ApiResponse {
   status: number

@@ -242,7 +242,9 @@ async function main (): Promise<void> {
     AUTH_RATE_LIMIT: String(1e9),
     SIGNUP_RATE_LIMIT: String(1e9),
     CHANGE_PASSWORD_RATE_LIMIT: String(1e9),
-    LOGIN_FAILURES_PER_ACCOUNT: String(1e9)
+    LOGIN_FAILURES_PER_ACCOUNT: String(1e9),
+    MAIL_REQUESTS_PER_ADDRESS: String(1e9),
+    MAIL_REQUESTS_PER_IP: String(1e9)
   }
   // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS): the service's only.
   const serviceArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)

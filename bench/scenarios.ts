@@ -1,5 +1,5 @@
 // The bench's scenarios (how each is driven, its baseline, its target), written once here for run.ts and report.ts.
-import { loginBody, newEmail, PASSWORD, signupBody } from './fixtures.js'
+import { emailBody, loginBody, newEmail, PASSWORD, signupBody } from './fixtures.js'
 
 // What the runner has made before the load starts, on each service: one account and its access token.
 export interface Fixtures {
@@ -102,6 +102,15 @@ export const scenarios: Scenario[] = [
     name: 'login, wrong password',
     drive: { kind: 'http', server: 'service', method: 'POST', path: '/api/v1/auth/login', body: ({ email }) => loginBody(email, `${PASSWORD}!`), connections: 'half of hash', status: 403 },
     target: { kind: 'p50 spread', against: 'login, unknown e-mail', atMost: 0.1 }
+  },
+  {
+    name: 'reset request, unknown e-mail',
+    drive: { kind: 'http', server: 'service', method: 'POST', path: '/api/v1/auth/password-reset-request', body: () => emailBody(newEmail('nobody')), connections: 'half of hash', status: 200 }
+  },
+  {
+    name: 'reset request, known e-mail',
+    drive: { kind: 'http', server: 'service', method: 'POST', path: '/api/v1/auth/password-reset-request', body: ({ email }) => emailBody(email), connections: 'half of hash', status: 200 },
+    target: { kind: 'p50 spread', against: 'reset request, unknown e-mail', atMost: 0.1 }
   },
   {
     name: 'GET /auth/refresh_token',

@@ -62,7 +62,27 @@ export const ConfigSchema = Type.Object({
   // Load shedding: 503 while the event loop lags more than this (ms) or is busier than this share; 0 disables.
   MAX_EVENT_LOOP_DELAY: Type.Integer({ minimum: 0, default: 500 }),
   // Off by default: a server at full throughput with short latencies is busy, not overloaded.
-  MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0 })
+  MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0 }),
+  // true: an unverified account with the right password gets 403 email_not_verified at login.
+  REQUIRE_VERIFIED_EMAIL: Type.Boolean({ default: false }),
+  // One-time link lifetimes, seconds (fractions allowed).
+  EMAIL_VERIFICATION_TTL: Type.Number({ exclusiveMinimum: 0, default: 86400 }),
+  PASSWORD_RESET_TTL: Type.Number({ exclusiveMinimum: 0, default: 3600 }),
+  // Empty: each message is written as an .eml file under DATA_DIR/outbox/ instead of being sent.
+  SMTP_URL: Type.String({ default: '', pattern: '^(smtps?://.+)?$' }),
+  MAIL_FROM: Type.String({ default: 'Bookly <bookly@localhost>', minLength: 3 }),
+  // Where links in mails point; empty: http://HOST:PORT.
+  PUBLIC_URL: Type.String({ default: '', pattern: '^(https?://[^/?#]+(/[^?#]*)?)?$' }),
+  // The reset link, when an application has its own page: a URL containing {token}. Empty: Bookly's /reset-password.
+  PASSWORD_RESET_URL: Type.String({ default: '', pattern: '^(https?://.*\\{token\\}.*)?$' }),
+  // Delivery attempts per message before it is marked failed; the first retry waits MAIL_RETRY_DELAY
+  // seconds and each later one twice as long as the one before (at most an hour).
+  MAIL_MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 10 }),
+  MAIL_RETRY_DELAY: Type.Number({ exclusiveMinimum: 0, default: 5 }),
+  // resend_verification and password-reset-request together, per address and per IP per window (seconds).
+  MAIL_REQUESTS_PER_ADDRESS: Type.Integer({ minimum: 1, default: 3 }),
+  MAIL_REQUESTS_PER_IP: Type.Integer({ minimum: 1, default: 20 }),
+  MAIL_REQUEST_WINDOW: Type.Integer({ minimum: 1, default: 900 })
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -10,8 +10,8 @@ export type Role = typeof ROLES[number]
 
 // Why a session ended (sessions.revoked_reason). The delete trigger writes 'user_deleted' itself.
 export const REVOCATION_REASONS = [
-  'logout', 'ended_by_user', 'refresh_token_reused', 'password_changed', 'role_changed', 'user_disabled', 'user_deleted',
-  'key_revoked'
+  'logout', 'ended_by_user', 'refresh_token_reused', 'password_changed', 'password_reset', 'role_changed', 'user_disabled',
+  'user_deleted', 'key_revoked'
 ] as const
 export type RevocationReason = typeof REVOCATION_REASONS[number]
 
@@ -33,6 +33,8 @@ export interface Database {
   users: UsersTable
   sessions: SessionsTable
   books: BooksTable
+  account_tokens: AccountTokensTable
+  mail_outbox: MailOutboxTable
   signing_keys: SigningKeysTable
 }
 
@@ -89,6 +91,40 @@ export interface BooksTable {
 export type Book = Selectable<BooksTable>
 export type NewBook = Insertable<BooksTable>
 export type BookUpdate = Updateable<BooksTable>
+
+// What a one-time account token is for (account_tokens.purpose, its check constraint).
+export const TOKEN_PURPOSES = ['verify_email', 'password_reset'] as const
+export type TokenPurpose = typeof TOKEN_PURPOSES[number]
+
+export interface AccountTokensTable {
+  // SHA-256 of the token; the token itself is only ever in the mail.
+  token_hash: Buffer
+  purpose: TokenPurpose
+  user_uid: string
+  email: string
+  created_at: Generated<Date>
+  expires_at: Date
+  used_at: Date | null
+  voided_at: Date | null
+}
+
+export interface MailOutboxTable {
+  id: Generated<string>
+  kind: string
+  recipient: string
+  // null once the message was sent or given up on.
+  subject: string | null
+  text_body: string | null
+  html_body: string | null
+  created_at: Generated<Date>
+  attempts: Generated<number>
+  next_attempt_at: Generated<Date>
+  sent_at: Date | null
+  failed_at: Date | null
+  last_error: string | null
+}
+
+export type OutboxMessage = Selectable<MailOutboxTable>
 
 // The life of a signing key (signing_keys.state): published while next, current or previous;
 // only the current one signs; retired and revoked keys neither verify nor are published.

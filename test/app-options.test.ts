@@ -2,7 +2,9 @@ import { test } from 'tap'
 import Fastify from 'fastify'
 import { build } from './helper.js'
 import { signupBody, bearer, uniqueEmail } from './helpers/fixtures.js'
-import { serverOptions } from '../app.js'
+import { loggedPath, serverOptions } from '../app.js'
+import { buildWithInbox } from './helpers/mail.js'
+import { tokenIn } from './helpers/smtp.js'
 
 test('logs carry no password, hash or token, through a whole session of use', async (t) => {
   const logLines: string[] = []
@@ -40,6 +42,39 @@ test('logs carry no password, hash or token, through a whole session of use', as
   t.ok(entries.find((e) => e.msg === 'login failed' && e.email === body.email.toLowerCase()), 'failure logged with the normalised e-mail')
   t.ok(entries.find((e) => e.msg === 'login succeeded' && e.user === user.uid), 'success logged with the user id')
   t.ok(entries.every((e) => e.msg !== 'incoming request' || typeof e.reqId === 'string'), 'requests are logged with their ids')
+})
+
+test('one-time tokens reach no log line, request lines included, whether a route matched or not', async (t) => {
+  const logLines: string[] = []
+  const { app, inbox } = await buildWithInbox(t, {}, { logLines })
+  const body = signupBody()
+  await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: body })
+  const verifyToken = tokenIn((await inbox.waitForMessages(1))[0]!)
+  await app.inject({ method: 'POST', url: '/api/v1/auth/password-reset-request', payload: { email: body.email } })
+  const resetToken = tokenIn((await inbox.waitForMessages(2))[1]!)
+
+  const requests = [
+    { url: `/api/v1/auth/verify/${verifyToken}`, status: 200 },
+    { url: `/api/v1/auth/verify/${verifyToken}/extra`, status: 404 },
+    { url: `/api/v1/auth/verify/${verifyToken}?again=${verifyToken}`, status: 200 },
+    { method: 'POST' as const, url: `/api/v1/auth/password-reset-confirm/${resetToken}`, payload: { new_password: 'first choice here', confirm_new_password: 'x' }, status: 400 },
+    { method: 'POST' as const, url: `/api/v1/auth/password-reset-confirm/${resetToken}`, payload: { new_password: 'short' }, status: 422 },
+    { method: 'POST' as const, url: `/api/v1/auth/password-reset-confirm/${resetToken}`, payload: { new_password: 'first choice here', confirm_new_password: 'first choice here' }, status: 200 },
+    { method: 'POST' as const, url: `/api/v1/auth/password-reset-confirm/${resetToken}`, payload: { new_password: 'first choice here', confirm_new_password: 'first choice here' }, status: 400 }
+  ]
+  for (const { status, ...request } of requests) t.equal((await app.inject(request)).statusCode, status, request.url.slice(0, 40))
+
+  for (const token of [verifyToken, resetToken]) t.notOk(logLines.some((line) => line.includes(token)), 'no log line contains the token')
+  const urls = logLines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'incoming request').map((entry) => entry.req.url)
+  t.ok(urls.includes('/api/v1/auth/verify/[redacted]'), 'the verification request is logged, without its token')
+  t.ok(urls.includes('/api/v1/auth/verify/[redacted]/extra'), 'so is one that matched no route')
+  t.ok(urls.includes('/api/v1/auth/password-reset-confirm/[redacted]'))
+})
+
+test('loggedPath keeps ids and drops query strings and token-sized runs', async (t) => {
+  t.equal(loggedPath('/api/v1/books/4a1f0c9e-8d3b-4b1e-9f6a-2c7d5e8b1a03?x=1'), '/api/v1/books/4a1f0c9e-8d3b-4b1e-9f6a-2c7d5e8b1a03')
+  t.equal(loggedPath(`/a/${'A'.repeat(43)}/b`), '/a/[redacted]/b')
+  t.equal(loggedPath(`/a/${'A'.repeat(39)}`), `/a/${'A'.repeat(39)}`)
 })
 
 test('LOG_PRETTY selects pino-pretty; otherwise logs are JSON lines', async (t) => {

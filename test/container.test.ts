@@ -80,6 +80,19 @@ test('compose.yml: the API and PostgreSQL 16 with a volume, the API waiting for 
   t.match(compose, /^volumes:\n {2}pgdata:/m)
 })
 
+test('compose.yml: Mailpit catches the API\'s mail and shows it on a loopback web UI port the README names', async (t) => {
+  const api = serviceEnvironment('api')
+  t.match(api.SMTP_URL, /^\$\{SMTP_URL:-smtp:\/\/mailpit:1025\}$/, 'SMTP_URL points at Mailpit\'s SMTP port by default')
+  t.match(api.PUBLIC_URL, /^\$\{PUBLIC_URL:-http:\/\/localhost:(\d+)\}$/, 'links point at the published API port')
+  t.equal(/localhost:(\d+)/.exec(api.PUBLIC_URL ?? '')?.[1], api.PORT)
+  const mailpit = compose.slice(compose.indexOf('\n  mailpit:\n'), compose.indexOf('\n  db:\n'))
+  t.match(mailpit, /image: axllent\/mailpit/)
+  const uiPort = /ports:\n\s+- "127\.0\.0\.1:(\d+):8025"/.exec(mailpit)?.[1]
+  t.equal(uiPort, '8025', 'the web UI on loopback only: it shows every link')
+  t.match(compose, /depends_on:\n\s+db:\n\s+condition: service_healthy\n\s+mailpit:\n\s+condition: service_started/)
+  t.ok(readme.includes(`http://localhost:${uiPort}`), 'the README says where to read the mail')
+})
+
 // The compose CLI validates the file without a Docker engine. It is the v2 plugin (`docker
 // compose`) or the v1 `docker-compose`, whichever is installed.
 function composeCommand (): string[] | undefined {

@@ -2,6 +2,9 @@
 // configuration given as values and validated by the same loader, on the test process's database
 // (test/helpers/databases.ts), and closes it when the test ends.
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
@@ -21,6 +24,16 @@ export const TEST_SECRET = randomBytes(32).toString('hex')
 // Configuration values as a test gives them: anything the environment could say.
 export type ConfigValues = Partial<Record<keyof Config, unknown>>
 
+// With no SMTP_URL the app writes each mail under DATA_DIR/outbox/: a directory of the test process's own.
+let dataDir: string | undefined
+function testDataDir (): string {
+  if (dataDir === undefined) {
+    const dir = dataDir = mkdtempSync(join(tmpdir(), 'bookly-test-data-'))
+    tap.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  }
+  return dataDir
+}
+
 // Abuse limits and the hashing queue are raised so functional tests never hit them; the tests
 // of those limits lower them again.
 export function testConfig (overrides: ConfigValues = {}): Config {
@@ -33,7 +46,10 @@ export function testConfig (overrides: ConfigValues = {}): Config {
     SIGNUP_RATE_LIMIT: 100_000,
     CHANGE_PASSWORD_RATE_LIMIT: 100_000,
     LOGIN_FAILURES_PER_ACCOUNT: 100_000,
+    MAIL_REQUESTS_PER_ADDRESS: 100_000,
+    MAIL_REQUESTS_PER_IP: 100_000,
     HASH_QUEUE: 100_000,
+    DATA_DIR: testDataDir(),
     // PGlite runs on the test's own event loop; load shedding is tested on its own.
     MAX_EVENT_LOOP_DELAY: 0,
     MAX_EVENT_LOOP_UTILIZATION: 0,

@@ -60,7 +60,7 @@ test('SIGTERM: stop accepting, finish the request in flight, close, exit 0', asy
   })
 
   const res = await response
-  t.equal(res.status, 201, 'the in-flight signup completed')
+  t.equal(res.status, 201, `the in-flight signup completed (${res.body})`)
   t.match(JSON.parse(res.body), { username: 'reader' })
   t.equal(await server.exited, 0, 'exit code 0')
   t.match(server.output(), /"signal":"SIGTERM","msg":"closing"/)

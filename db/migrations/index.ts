@@ -3,11 +3,13 @@ import type { Migration } from 'kysely'
 import * as users from './0001-users.js'
 import * as sessions from './0002-sessions.js'
 import * as books from './0003-books.js'
+import * as accountEmail from './0005-account-email.js'
 import * as signingKeys from './0006-signing-keys.js'
 
 export const migrations: Record<string, Migration> = {
   '0001-users': users,
   '0002-sessions': sessions,
   '0003-books': books,
+  '0005-account-email': accountEmail,
   '0006-signing-keys': signingKeys
 }

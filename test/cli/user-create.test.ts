@@ -42,7 +42,8 @@ test('user:create without --admin makes a user; the username defaults to the loc
 
   await cli.withApp(async (app) => {
     const user = await app.usersRepository.findByEmail(email)
-    t.match(user, { username: email.split('@')[0], first_name: 'Ada', role: 'user' })
+    t.match(user, { username: email.split('@')[0], first_name: 'Ada', role: 'user', is_verified: true })
+    t.equal(await app.db.selectFrom('mail_outbox').select('id').where('recipient', '=', email).executeTakeFirst(), undefined, 'and no mail is sent')
     await login(app, email, password)
     t.pass('the password is used exactly as given, without the line ending')
   })

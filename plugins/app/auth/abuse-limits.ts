@@ -1,6 +1,7 @@
 // Bookly's abuse limits over @fastify/rate-limit's counters: per IP on the auth routes, signup and
-// change_password, and per account for failed logins only, so the owner is never the one locked out
-// for longer than LOGIN_FAILURE_WINDOW, and successful logins never count.
+// change_password; per account for failed logins only, so the owner is never the one locked out
+// for longer than LOGIN_FAILURE_WINDOW, and successful logins never count; and per address and per IP
+// for the requests that send mail, where being over the limit changes nothing in the answer.
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { normalizeIP } from '@fastify/rate-limit'
@@ -19,6 +20,10 @@ export interface AbuseLimits {
   // Throws 429 while the account named in the login body has used up its failures.
   loginAllowed: Hook
   loginFailed: (request: FastifyRequest) => Promise<void>
+  // Counts a mail request (resend_verification, password-reset-request) against the client's IP and
+  // the body's address; false once either is over its limit: then no mail goes out, and the answer is
+  // the usual one.
+  mailAllowed: (request: FastifyRequest) => Promise<boolean>
 }
 
 declare module 'fastify' {
@@ -30,9 +35,9 @@ declare module 'fastify' {
 const byIp = (name: string) => (request: FastifyRequest) => `${name}:${normalizeIP(request.ip)}`
 
 // Canonical form computed here, so the key never depends on the route's preValidation having run.
-function byAccount (request: FastifyRequest): string {
+const byEmail = (name: string) => (request: FastifyRequest): string => {
   const email = (request.body as { email?: unknown } | undefined)?.email
-  return `login-account:${typeof email === 'string' ? canonicalEmail(email) : ''}`
+  return `${name}:${typeof email === 'string' ? canonicalEmail(email) : ''}`
 }
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>
@@ -52,22 +57,30 @@ function guarded (limiter: Limiter): Limiter {
 export default fp(async function abuseLimits (fastify) {
   const {
     AUTH_RATE_LIMIT, AUTH_RATE_WINDOW, SIGNUP_RATE_LIMIT, SIGNUP_RATE_WINDOW,
-    CHANGE_PASSWORD_RATE_LIMIT, CHANGE_PASSWORD_RATE_WINDOW, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURE_WINDOW
+    CHANGE_PASSWORD_RATE_LIMIT, CHANGE_PASSWORD_RATE_WINDOW, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURE_WINDOW,
+    MAIL_REQUESTS_PER_ADDRESS, MAIL_REQUESTS_PER_IP, MAIL_REQUEST_WINDOW
   } = fastify.config
 
+  const counter = (max: number, windowSeconds: number, keyGenerator: (request: FastifyRequest) => string) =>
+    guarded(fastify.createRateLimit({ max, timeWindow: windowSeconds * 1000, keyGenerator }))
+
+  // Counts the request; true while the key is within its limit.
+  const within = (limiter: Limiter) => async (request: FastifyRequest) => {
+    const limit = await limiter(request)
+    return limit.isAllowed || !limit.isExceeded
+  }
+
   const perIp = (name: string, max: number, windowSeconds: number): Hook => {
-    const check = guarded(fastify.createRateLimit({ max, timeWindow: windowSeconds * 1000, keyGenerator: byIp(name) }))
+    const check = counter(max, windowSeconds, byIp(name))
     return async (request) => {
       const limit = await check(request)
       if (!limit.isAllowed && limit.isExceeded) throw retryAfter('rate_limited', limit.ttl / 1000)
     }
   }
 
-  const failures = guarded(fastify.createRateLimit({
-    max: LOGIN_FAILURES_PER_ACCOUNT,
-    timeWindow: LOGIN_FAILURE_WINDOW * 1000,
-    keyGenerator: byAccount
-  }))
+  const failures = counter(LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURE_WINDOW, byEmail('login-account'))
+  const mailPerIp = within(counter(MAIL_REQUESTS_PER_IP, MAIL_REQUEST_WINDOW, byIp('mail-ip')))
+  const mailPerAddress = within(counter(MAIL_REQUESTS_PER_ADDRESS, MAIL_REQUEST_WINDOW, byEmail('mail-address')))
 
   fastify.decorate('abuseLimits', {
     authPerIp: perIp('auth-ip', AUTH_RATE_LIMIT, AUTH_RATE_WINDOW),
@@ -80,6 +93,8 @@ export default fp(async function abuseLimits (fastify) {
     },
     async loginFailed (request) {
       await failures(request)
-    }
+    },
+    // An IP over its limit does not also use up the address's allowance.
+    mailAllowed: async (request) => await mailPerIp(request) && await mailPerAddress(request)
   } satisfies AbuseLimits)
 }, { name: 'abuse-limits', dependencies: ['env', 'rate-limit'] })

@@ -1,11 +1,13 @@
 // Opening, refreshing and ending login sessions: what the auth routes call.
 import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
-import type { RevocationReason, SessionOwner, TokenPairIds } from '../../../db/types.js'
+import type { Kysely } from 'kysely'
+import type { Database, RevocationReason, SessionOwner, TokenPairIds } from '../../../db/types.js'
 import type { TokenPayload } from '../../../schemas/tokens.js'
 import type { TokenPair } from '../auth/tokens.js'
 import { AppError } from '../http/errors.js'
 import { revokedError } from './revocations.js'
+import { createSessionsRepository } from './sessions-repository.js'
 
 export type LogoutScope = 'local' | 'others' | 'global'
 
@@ -22,6 +24,9 @@ export interface SessionService {
   logout (caller: TokenPayload, scope: LogoutScope): Promise<void>
   // Ends sessions of a user (all, or all but one) and returns how many ended.
   endUserSessions (userUid: string, reason: RevocationReason, except?: string): Promise<number>
+  // Ends every session of a user within the caller's transaction. Call `announce` once it has
+  // committed: this instance then refuses the tokens at once (the others hear the trigger's NOTIFY).
+  endUserSessionsWithin (trx: Kysely<Database>, userUid: string, reason: RevocationReason): Promise<{ count: number, announce (): void }>
   // Ends one session of the user's own; false when they have no such live session.
   endSession (userUid: string, sid: string): Promise<boolean>
 }
@@ -40,7 +45,7 @@ const newPairIds = (): TokenPairIds => ({
 
 export default fp(async function sessionService (fastify) {
   const { sessionsRepository: repo, tokens, revocations } = fastify
-  const { REFRESH_REUSE_WINDOW, SESSION_MAX_AGE } = fastify.config
+  const { REFRESH_REUSE_WINDOW, SESSION_MAX_AGE, REFRESH_TOKEN_TTL } = fastify.config
 
   const revoke = async (where: Parameters<typeof repo.revoke>[0], reason: RevocationReason) => {
     const ids = await repo.revoke(where, reason)
@@ -91,6 +96,11 @@ export default fp(async function sessionService (fastify) {
 
     async endUserSessions (userUid, reason, except) {
       return (await revoke({ userUid, except }, reason)).length
+    },
+
+    async endUserSessionsWithin (trx, userUid, reason) {
+      const ids = await createSessionsRepository(trx, { idleTtl: REFRESH_TOKEN_TTL }).revoke({ userUid }, reason)
+      return { count: ids.length, announce: () => { for (const id of ids) revocations.add(id, reason) } }
     },
 
     async endSession (userUid, sid) {

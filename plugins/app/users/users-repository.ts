@@ -33,6 +33,14 @@ export function createUsersRepository (db: Kysely<Database>) {
         .execute()
     },
 
+    // A completed password reset: the new hash, and the address verified (its owner received the link).
+    async resetPassword (uid: string, passwordHash: string): Promise<void> {
+      await db.updateTable('users')
+        .set({ password_hash: passwordHash, is_verified: true, updated_at: new Date() })
+        .where('uid', '=', uid)
+        .execute()
+    },
+
     list (page: PaginationQuery): Promise<User[]> {
       return db.selectFrom('users').selectAll()
         .orderBy('created_at', 'desc').orderBy('uid', 'desc')

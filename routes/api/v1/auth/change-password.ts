@@ -1,11 +1,11 @@
-// POST /api/v1/auth/change_password
+// POST /api/v1/auth/change_password: every other session ends and every outstanding reset link dies.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChangePasswordBody, MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { usersRepository, passwords, sessionService } = fastify
+  const { usersRepository, passwords, sessionService, accountTokensRepository } = fastify
 
   fastify.post('/change_password', {
     onRequest: [fastify.abuseLimits.changePasswordPerIp, fastify.authenticate],
@@ -22,6 +22,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     if (user === undefined) throw new AppError('invalid_token')
     if (!await passwords.verify(user.password_hash, current, request.socket)) throw new AppError('invalid_password')
     await usersRepository.setPasswordHash(user.uid, await passwords.hash(next, request.socket))
+    await accountTokensRepository.voidPasswordResets(user.uid)
     const ended = await sessionService.endUserSessions(user.uid, 'password_changed', request.user.sid)
     request.log.info({ user: user.uid, endedSessions: ended }, 'password changed')
     return { message: 'Password changed' }

@@ -7,6 +7,7 @@ import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { usersRepository, passwords, sessionService, abuseLimits } = fastify
+  const { REQUIRE_VERIFIED_EMAIL } = fastify.config
 
   fastify.post('/login', {
     preValidation: normaliseEmail,
@@ -15,7 +16,8 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Log in with e-mail and password',
       tags: ['auth'],
       body: LoginBody,
-      response: { 200: LoginResponse, ...errorResponses(403, 422) }
+      response: { 200: LoginResponse, ...errorResponses(403, 422) },
+      description: 'With REQUIRE_VERIFIED_EMAIL, an unverified account with the right password gets 403 email_not_verified.'
     }
   }, async (request, reply) => {
     const { email, password } = request.body
@@ -26,6 +28,11 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       request.log.info({ email }, 'login failed')
       await abuseLimits.loginFailed(request)
       throw new AppError('invalid_email_or_password')
+    }
+    // Only once the password is right: a wrong one gets the usual answer, verified or not.
+    if (REQUIRE_VERIFIED_EMAIL && !user.is_verified) {
+      request.log.info({ user: user.uid }, 'login refused: e-mail not verified')
+      throw new AppError('email_not_verified')
     }
     if (passwords.needsRehash(user.password_hash)) {
       await usersRepository.setPasswordHash(user.uid, await passwords.hash(password, request.socket))

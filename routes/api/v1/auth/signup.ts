@@ -1,4 +1,4 @@
-// POST /api/v1/auth/signup
+// POST /api/v1/auth/signup: the account, and its verification mail queued with it.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SignupBody, UserSchema, normaliseEmail, toUserResponse } from '../../../../schemas/users.js'
 import { errorResponses } from '../../../../schemas/errors.js'
@@ -16,7 +16,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { password, ...profile } = request.body
-    const user = await fastify.usersRepository.create({
+    const user = await fastify.accountEmail.signUp({
       ...profile,
       password_hash: await fastify.passwords.hash(password, request.socket)
     })

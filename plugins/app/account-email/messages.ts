@@ -1,0 +1,50 @@
+// The verification and password-reset mails: a plain-text and an HTML part, with every value that
+// a user chose (their name) or that ends up in markup (the link) escaped for HTML.
+import escapeHtml from 'escape-html'
+import type { MailContent } from './account-tokens-repository.js'
+
+export interface Recipient {
+  first_name: string
+  username: string
+}
+
+// "24 hours", "1 hour", "15 minutes", "30 seconds": the lifetime as the mail states it.
+export function lifetime (seconds: number): string {
+  const [amount, unit] = seconds >= 3600 && seconds % 3600 === 0
+    ? [seconds / 3600, 'hour']
+    : seconds >= 60 && seconds % 60 === 0 ? [seconds / 60, 'minute'] : [Math.ceil(seconds), 'second']
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`
+}
+
+const greetingName = (recipient: Recipient) => recipient.first_name.trim() || recipient.username
+
+function compose (recipient: Recipient, subject: string, lead: string, action: string, link: string, closing: string): MailContent {
+  const name = greetingName(recipient)
+  const text = [`Hello ${name},`, '', lead, '', link, '', closing, '', '- Bookly'].join('\n')
+  const html = [
+    '<!doctype html>',
+    '<html><body>',
+    `<p>Hello ${escapeHtml(name)},</p>`,
+    `<p>${escapeHtml(lead)}</p>`,
+    `<p><a href="${escapeHtml(link)}">${escapeHtml(action)}</a></p>`,
+    `<p>If the button does not work, copy this address into your browser:<br>${escapeHtml(link)}</p>`,
+    `<p>${escapeHtml(closing)}</p>`,
+    '<p>- Bookly</p>',
+    '</body></html>'
+  ].join('\n')
+  return { subject, text, html }
+}
+
+export function verificationMail (recipient: Recipient, link: string, ttlSeconds: number): MailContent {
+  return compose(recipient, 'Verify your e-mail address for Bookly',
+    'Please confirm that this is your e-mail address by opening the link below.',
+    'Verify my e-mail address', link,
+    `The link works for ${lifetime(ttlSeconds)}. If you did not sign up for Bookly, ignore this message.`)
+}
+
+export function passwordResetMail (recipient: Recipient, link: string, ttlSeconds: number): MailContent {
+  return compose(recipient, 'Reset your Bookly password',
+    'Someone asked to reset the password of your Bookly account. Open the link below to choose a new one.',
+    'Choose a new password', link,
+    `The link works once, for ${lifetime(ttlSeconds)}. If you did not ask for it, ignore this message: your password stays as it is.`)
+}

@@ -1,0 +1,26 @@
+// POST /api/v1/auth/password-reset-request: the same 200 after the same work for every address,
+// known or not, limited or not.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { EmailBody, MESSAGES } from '../../../../schemas/account-email.js'
+import { MessageSchema } from '../../../../schemas/auth.js'
+import { normaliseEmail } from '../../../../schemas/users.js'
+import { errorResponses } from '../../../../schemas/errors.js'
+
+const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { abuseLimits, accountEmail } = fastify
+
+  fastify.post('/password-reset-request', {
+    preValidation: normaliseEmail,
+    schema: {
+      summary: 'Mail a password-reset link to the account with this address, if there is one',
+      tags: ['auth'],
+      body: EmailBody,
+      response: { 200: MessageSchema, ...errorResponses(422) }
+    }
+  }, async (request) => {
+    if (await abuseLimits.mailAllowed(request)) await accountEmail.requestPasswordReset(request.body.email)
+    return { message: MESSAGES.resetRequested }
+  })
+}
+
+export default plugin

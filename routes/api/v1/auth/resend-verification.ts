@@ -1,0 +1,25 @@
+// POST /api/v1/auth/resend_verification: the same 202 for every address, known or not, limited or not.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { EmailBody, MESSAGES } from '../../../../schemas/account-email.js'
+import { MessageSchema } from '../../../../schemas/auth.js'
+import { normaliseEmail } from '../../../../schemas/users.js'
+import { errorResponses } from '../../../../schemas/errors.js'
+
+const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { abuseLimits, accountEmail } = fastify
+
+  fastify.post('/resend_verification', {
+    preValidation: normaliseEmail,
+    schema: {
+      summary: 'Send a new verification link to an unverified account',
+      tags: ['auth'],
+      body: EmailBody,
+      response: { 202: MessageSchema, ...errorResponses(422) }
+    }
+  }, async (request, reply) => {
+    if (await abuseLimits.mailAllowed(request)) await accountEmail.resendVerification(request.body.email)
+    return reply.code(202).send({ message: MESSAGES.resent })
+  })
+}
+
+export default plugin

@@ -1,0 +1,26 @@
+// A real headless Chromium (Debian's /usr/bin/chromium, installed by .ci/run) driven by playwright-core,
+// with a user-data directory of its own, closed and removed when the test ends.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type BrowserContext } from 'playwright-core'
+
+type Test = { teardown (fn: () => unknown): void }
+
+export const CHROMIUM = '/usr/bin/chromium'
+
+// Headless, and quiet on the network: nothing but the pages a test opens.
+const FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'
+]
+
+export async function openBrowser (t: Test): Promise<BrowserContext> {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'bookly-chromium-'))
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS })
+  t.teardown(async () => {
+    await context.close()
+    await rm(userDataDir, { recursive: true, force: true })
+  })
+  return context
+}
