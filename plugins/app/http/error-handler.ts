@@ -26,8 +26,9 @@ const codeByStatus: Record<number, ErrorCode> = {
 export function toAppError (error: FastifyError | AppError): AppError | undefined {
   if (error instanceof AppError) return error
   if (error.validation) return new AppError('validation_error', error.message)
-  if (isConnectionError(error)) return retryAfter('service_unavailable', DATABASE_RETRY_AFTER_SECONDS)
   const status = error.statusCode ?? 500
+  // Not when Fastify gave it a 4xx: a client that hung up mid-body is an ECONNRESET too.
+  if (status >= 500 && isConnectionError(error)) return retryAfter('service_unavailable', DATABASE_RETRY_AFTER_SECONDS)
   if (status >= 500) return undefined
   const code = codeByFastifyCode[error.code] ?? codeByStatus[status] ?? 'bad_request'
   const appError = new AppError(code, error.message)

@@ -26,6 +26,8 @@ test('connection failures of the database map to 503 service_unavailable; other 
   }
   t.equal(toAppError(withCode('duplicate key', '23505')), undefined, 'a constraint violation stays a 500 unless handled')
   t.equal(toAppError(withCode('boom')), undefined)
+  // A client hanging up mid-body (Fastify's body reader gives it 400) is no database outage.
+  t.match(toAppError(Object.assign(withCode('aborted', 'ECONNRESET'), { statusCode: 400 })), { errorCode: 'bad_request', statusCode: 400 })
 })
 
 test('a request that meets an unreachable database gets 503, no stack, no SQL', async (t) => {
