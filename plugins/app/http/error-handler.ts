@@ -53,6 +53,8 @@ export default fp(async function errorHandler (fastify) {
   })
 
   fastify.setNotFoundHandler(function (request, reply) {
-    return reply.code(404).send(errorBody(404, 'not_found', `Route ${request.method} ${request.url} not found`))
+    // The path only: a query string may carry a token, and messages end up in clients' logs.
+    const path = request.url.split('?', 1)[0] ?? ''
+    return reply.code(404).send(errorBody(404, 'not_found', `Route ${request.method} ${path} not found`))
   })
 }, { name: 'error-handler' })

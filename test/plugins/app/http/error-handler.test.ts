@@ -73,3 +73,18 @@ if (onPostgres) {
     t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200, 'ready again')
   })
 }
+
+test('no error message echoes a query string: not the 404, not a validation failure', async (t) => {
+  const app = await build(t)
+  const { access } = await signupAndLogin(app)
+  const secret = 'query-secret-0123456789abcdefghijklmnopqrstuvwxyz'
+  const missing = await app.inject({ url: `/no/such/route?token=${secret}&access_token=${access}` })
+  t.equal(missing.statusCode, 404)
+  t.same(missing.json(), { statusCode: 404, error: 'Not Found', error_code: 'not_found', message: 'Route GET /no/such/route not found' })
+  const invalid = await app.inject({ url: `/api/v1/auth/logout?scope=${secret}`, headers: bearer(access) })
+  t.equal(invalid.statusCode, 422)
+  for (const res of [missing, invalid]) {
+    t.notOk(res.body.includes(secret), `${res.statusCode}: no query value in the answer`)
+    t.notOk(res.body.includes(access), `${res.statusCode}: no token in the answer`)
+  }
+})
