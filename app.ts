@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import AutoLoad from '@fastify/autoload'
 import type { PGlite } from '@electric-sql/pglite'
 import type { Config } from './config/schema.js'
+import { requestValidation } from './plugins/app/http/validation.js'
 
 export interface AppOptions {
   // Validated by config/load.ts: from the environment (server.ts) or from a test's values.
@@ -62,14 +63,8 @@ export function serverOptions (config: LoggingConfig, stream?: NodeJS.WritableSt
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },
-    ajv: {
-      customOptions: {
-        // Unknown fields are a 422, not silently dropped.
-        removeAdditional: false,
-        coerceTypes: 'array',
-        useDefaults: true
-      }
-    }
+    // Strict JSON bodies, text parts coerced into finite values only: plugins/app/http/validation.ts.
+    schemaController: requestValidation()
   }
 }
 
