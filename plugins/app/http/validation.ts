@@ -2,7 +2,8 @@
 // type coercion; query strings, path parameters and headers, which are text, coerced into the
 // schema's types, and into finite numbers only. In every part, a string with NUL (PostgreSQL cannot
 // store it) or a lone surrogate (stored as U+FFFD, so not as sent) is refused, and `uuid` means the
-// canonical 8-4-4-4-12 form, lower-cased before any handler compares or stores it.
+// canonical 8-4-4-4-12 form; a schema's top-level uuid fields (the path ids) are lower-cased before
+// any handler compares them, so an id in upper case is still the caller's own.
 // Header schemas are compiled as written (a custom compiler): name headers in lower case.
 import AjvCompiler from '@fastify/ajv-compiler'
 import type { ErrorObject, Options } from 'ajv'
