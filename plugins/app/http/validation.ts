@@ -1,6 +1,6 @@
 // How requests are validated (the `schemaController` server option): JSON bodies strictly, with no
 // type coercion; query strings, path parameters and headers, which are text, coerced into the
-// schema's types, and into finite numbers only. In every part, a string with NUL (PostgreSQL cannot
+// schema's types, numbers only from decimal digits and into finite values. In every part, a string with NUL (PostgreSQL cannot
 // store it) or a lone surrogate (stored as U+FFFD, so not as sent) is refused, and `uuid` means the
 // canonical 8-4-4-4-12 form; a schema's top-level uuid fields (the path ids) are lower-cased before
 // any handler compares them, so an id in upper case is still the caller's own.
@@ -25,7 +25,24 @@ const byPart = {
   text: { ...ajvOptions, coerceTypes: 'array' }
 } satisfies Record<string, Options>
 
-type Schema = { properties?: Record<string, { format?: unknown }> }
+type Schema = { properties?: Record<string, { format?: unknown, type?: unknown }> }
+
+// Text is a number only when written in decimal digits: ajv alone would also read " " as 0,
+// "0x10" as 16 and "1e3" as 1000.
+const DECIMAL = { integer: /^-?\d+$/, number: /^-?\d+(\.\d+)?$/ }
+type Numeric = keyof typeof DECIMAL
+const isNumeric = (type: unknown): type is Numeric => type === 'integer' || type === 'number'
+
+function firstNotDecimal (data: unknown, keys: Array<[string, Numeric]>): ErrorObject | undefined {
+  if (typeof data !== 'object' || data === null) return undefined
+  for (const [key, type] of keys) {
+    const value = (data as Record<string, unknown>)[key]
+    if (typeof value === 'string' && !DECIMAL[type].test(value)) {
+      return { keyword: 'type', instancePath: `/${key}`, schemaPath: `#/properties/${key}/type`, params: { type }, message: `must be ${type}` }
+    }
+  }
+  return undefined
+}
 
 // The first value, at any depth, that the database could not store as sent. ajv coerces "Infinity"
 // and "1e400" into numbers that skip `maximum`, so non-finite numbers are refused here.
@@ -46,13 +63,20 @@ function firstUnfit (data: unknown): ErrorObject | undefined {
   return undefined
 }
 
-function guarded (validate: AnyValidateFunction, schema: Schema): AnyValidateFunction {
+function guarded (validate: AnyValidateFunction, schema: Schema, fromText: boolean): AnyValidateFunction {
   if (validate.schemaEnv.$async) throw new Error('async request schemas are not supported')
-  const uuidKeys = Object.entries(schema.properties ?? {})
-    .filter(([, property]) => property.format === 'uuid')
-    .map(([key]) => key)
+  const properties = Object.entries(schema.properties ?? {})
+  const uuidKeys = properties.filter(([, property]) => property.format === 'uuid').map(([key]) => key)
+  const numericKeys = fromText
+    ? properties.flatMap(([key, { type }]): Array<[string, Numeric]> => isNumeric(type) ? [[key, type]] : [])
+    : []
   // Keeps schema and schemaEnv, so Fastify still passes the parent that lets ajv replace a root value.
   function check (data: unknown, context?: DataValidationCxt): data is unknown {
+    const notDecimal = firstNotDecimal(data, numericKeys)
+    if (notDecimal !== undefined) {
+      check.errors = [notDecimal]
+      return false
+    }
     if (validate(data, context) !== true) {
       check.errors = validate.errors
       return false
@@ -82,8 +106,8 @@ export function requestValidation (): NonNullable<FastifyServerOptions['schemaCo
         const json = pool(externalSchemas, { customOptions: byPart.json, onCreate })
         const text = pool(externalSchemas, { customOptions: byPart.text, onCreate })
         return (route) => {
-          const compile = route.httpPart === 'body' ? json : text
-          return guarded(compile(route), route.schema as Schema)
+          const fromText = route.httpPart !== 'body'
+          return guarded((fromText ? text : json)(route), route.schema as Schema, fromText)
         }
       }
     }
