@@ -4,7 +4,8 @@
 // store it) or a lone surrogate (stored as U+FFFD, so not as sent) is refused, and `uuid` means the
 // canonical 8-4-4-4-12 form; a schema's top-level uuid fields (the path ids) are lower-cased before
 // any handler compares them, so an id in upper case is still the caller's own.
-// Header schemas are compiled as written (a custom compiler): name headers in lower case.
+// With a custom compiler Fastify no longer lower-cases header schemas, so one naming a header in
+// any other case (which could never match Node's lower-cased headers) fails at start.
 import AjvCompiler from '@fastify/ajv-compiler'
 import type { ErrorObject, Options } from 'ajv'
 import type { AnyValidateFunction } from 'ajv/dist/core.js'
@@ -106,8 +107,12 @@ export function requestValidation (): NonNullable<FastifyServerOptions['schemaCo
         const json = pool(externalSchemas, { customOptions: byPart.json, onCreate })
         const text = pool(externalSchemas, { customOptions: byPart.text, onCreate })
         return (route) => {
+          const schema = route.schema as Schema
+          if (route.httpPart === 'headers' && Object.keys(schema.properties ?? {}).some((name) => name !== name.toLowerCase())) {
+            throw new Error(`${route.method} ${route.url}: name headers in lower case in its headers schema`)
+          }
           const fromText = route.httpPart !== 'body'
-          return guarded((fromText ? text : json)(route), route.schema as Schema, fromText)
+          return guarded((fromText ? text : json)(route), schema, fromText)
         }
       }
     }

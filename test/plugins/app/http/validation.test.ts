@@ -255,3 +255,15 @@ test('JSON bodies are validated, never coerced', async (t) => {
   const stored = await app.inject({ url: `/api/v1/books/${book.uid}`, headers })
   t.same(stored.json(), book, 'the book is as it was')
 })
+
+test('header schemas: lower-case names are validated from text, any other case fails at start', async (t) => {
+  const probe = (name: string) => (app: FastifyInstance) => {
+    app.get('/probe', { schema: { headers: { type: 'object', properties: { [name]: { type: 'integer', maximum: 10 } }, required: [name] } } }, async (request) => ({ value: request.headers[name] }))
+  }
+  const app = await build(t, { setup: probe('x-probe') })
+  t.same((await app.inject({ url: '/probe', headers: { 'X-Probe': '7' } })).json(), { value: 7 })
+  for (const value of ['11', 'Infinity', '0x7']) {
+    assertValidationError(t, await app.inject({ url: '/probe', headers: { 'x-probe': value } }), /headers\/x-probe/, `x-probe: ${value}`)
+  }
+  await t.rejects(build(t, { setup: probe('X-Probe') }), /GET \/probe: name headers in lower case/)
+})
