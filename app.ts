@@ -67,7 +67,10 @@ export function serverOptions (config: LoggingConfig, stream?: NodeJS.WritableSt
         // Unknown fields are a 422, not silently dropped.
         removeAdditional: false,
         coerceTypes: 'array',
-        useDefaults: true
+        useDefaults: true,
+        // A 422 lists every failure (capped, plugins/app/http/validation-failures.ts). Safe with our
+        // schemas: no arrays in requests, and formats and patterns have no exponential cases.
+        allErrors: true
       }
     }
   }

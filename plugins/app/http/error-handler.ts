@@ -1,8 +1,9 @@
-// The one error handler: every failure leaves as {statusCode, error, error_code, message}.
+// The one error handler: every failure leaves as {statusCode, error, error_code, message}, a 422 with errors[].
 import fp from 'fastify-plugin'
 import type { FastifyError } from 'fastify'
 import { AppError, errorBody, retryAfter, type ErrorCode } from './errors.js'
 import { isConnectionError } from '../../../db/errors.js'
+import { validationFailures } from './validation-failures.js'
 
 // The database usually comes back within seconds (restart, failover); the pool reconnects by itself.
 const DATABASE_RETRY_AFTER_SECONDS = 5
@@ -25,7 +26,10 @@ const codeByStatus: Record<number, ErrorCode> = {
 
 export function toAppError (error: FastifyError | AppError): AppError | undefined {
   if (error instanceof AppError) return error
-  if (error.validation) return new AppError('validation_error', error.message)
+  if (error.validation) {
+    const { failures, summary } = validationFailures(error.validationContext ?? 'body', error.validation)
+    return new AppError('validation_error', summary, {}, failures)
+  }
   if (isConnectionError(error)) return retryAfter('service_unavailable', DATABASE_RETRY_AFTER_SECONDS)
   const status = error.statusCode ?? 500
   if (status >= 500) return undefined
@@ -48,7 +52,7 @@ export default fp(async function errorHandler (fastify) {
     return reply
       .code(appError.statusCode)
       .headers(appError.headers)
-      .send(errorBody(appError.statusCode, appError.errorCode, appError.message))
+      .send(errorBody(appError.statusCode, appError.errorCode, appError.message, appError.failures))
   })
 
   fastify.setNotFoundHandler(function (request, reply) {
