@@ -6,10 +6,9 @@ export const DOCS_PREFIX = '/api/v1/docs'
 export const OPENAPI_URL = '/api/v1/openapi.json'
 
 // The docs pages load only their own files (without its top bar the UI has no inline script or
-// style) and call only
-// this API, over whichever scheme the page came by. The plugin's own policy (staticCSP: true) has
-// upgrade-insecure-requests, which blanks the page over plain HTTP on any host but localhost, and
-// allows styles and fonts from any https: origin.
+// style) and call only this API, over whichever scheme the page came by. The plugin's own policy
+// (staticCSP: true) has upgrade-insecure-requests, which blanks the page over plain HTTP on any
+// host but localhost, and allows styles and fonts from any https: origin.
 export const DOCS_CSP = [
   "default-src 'self'", "base-uri 'self'", "connect-src 'self'",
   "form-action 'self'", "frame-ancestors 'none'", "img-src 'self' data:", "object-src 'none'",
