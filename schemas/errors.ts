@@ -21,7 +21,7 @@ export const ErrorSchema = Type.Object({
   message: Type.String(),
   errors: Type.Optional(Type.Array(ValidationFailureSchema, {
     maxItems: MAX_VALIDATION_ERRORS,
-    description: `422 only: every failure in the request part that failed (params, then body, then querystring, then headers), at most ${MAX_VALIDATION_ERRORS}`
+    description: `422 only: every failure, of params, then body, then querystring, then headers; at most ${MAX_VALIDATION_ERRORS}`
   }))
 }, { $id: 'Error', title: 'Error' })
 

@@ -1,6 +1,6 @@
 // The one error handler: every failure leaves as {statusCode, error, error_code, message}, a 422 with errors[].
 import fp from 'fastify-plugin'
-import type { FastifyError } from 'fastify'
+import type { FastifyError, FastifyRequest } from 'fastify'
 import { AppError, errorBody, retryAfter, type ErrorCode } from './errors.js'
 import { isConnectionError } from '../../../db/errors.js'
 import { validationFailures } from './validation-failures.js'
@@ -24,10 +24,11 @@ const codeByStatus: Record<number, ErrorCode> = {
   429: 'rate_limited'
 }
 
-export function toAppError (error: FastifyError | AppError): AppError | undefined {
+// `request`: with it, a 422 also lists the failures of the request parts Fastify did not check.
+export function toAppError (error: FastifyError | AppError, request?: FastifyRequest): AppError | undefined {
   if (error instanceof AppError) return error
   if (error.validation) {
-    const { failures, summary } = validationFailures(error.validationContext ?? 'body', error.validation)
+    const { failures, summary } = validationFailures(error.validationContext ?? 'body', error.validation, request)
     return new AppError('validation_error', summary, {}, failures)
   }
   if (isConnectionError(error)) return retryAfter('service_unavailable', DATABASE_RETRY_AFTER_SECONDS)
@@ -41,7 +42,7 @@ export function toAppError (error: FastifyError | AppError): AppError | undefine
 
 export default fp(async function errorHandler (fastify) {
   fastify.setErrorHandler<FastifyError | AppError>(function (error, request, reply) {
-    const appError = toAppError(error)
+    const appError = toAppError(error, request)
     if (appError?.errorCode === 'service_unavailable' && !(error instanceof AppError)) {
       request.log.warn({ err: error }, 'backing service unreachable')
     }

@@ -1,6 +1,6 @@
-// A 422's errors[]: ajv's failures (allErrors, see app.ts) for the request part Fastify rejected,
+// A 422's errors[]: every failure ajv finds (allErrors, see app.ts) in every part of the request,
 // as {path, message}, at most MAX_VALIDATION_ERRORS of them.
-import type { FastifyError, FastifySchemaValidationError } from 'fastify'
+import type { FastifyError, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { MAX_VALIDATION_ERRORS, type ValidationFailure } from '../../../schemas/errors.js'
 
 // body, querystring, params or headers.
@@ -34,9 +34,32 @@ export interface ValidationFailures {
   summary: string
 }
 
-export function validationFailures (part: RequestPart, errors: FastifySchemaValidationError[]): ValidationFailures {
-  const failures = errors.slice(0, MAX_VALIDATION_ERRORS).map((error) => failure(part, error))
-  const more = errors.length - failures.length
+// Fastify checks the parts in this order and stops at the first that fails.
+const PARTS: RequestPart[] = ['params', 'body', 'querystring', 'headers']
+
+// The failures of the parts Fastify did not get to, with the route's own validators; the part
+// that failed is already in `errors`, and the ones before it passed.
+function laterFailures (request: FastifyRequest, failed: RequestPart): Array<[RequestPart, FastifySchemaValidationError]> {
+  const found: Array<[RequestPart, FastifySchemaValidationError]> = []
+  for (const part of PARTS.slice(PARTS.indexOf(failed) + 1)) {
+    const validate = request.getValidationFunction(part)
+    // A body schema per media type is an object of validators; our routes have none.
+    if (typeof validate !== 'function') continue
+    // As Fastify does: an absent part is validated as null.
+    if (!validate(request[part === 'querystring' ? 'query' : part] ?? null)) {
+      for (const error of validate.errors ?? []) found.push([part, error])
+    }
+  }
+  return found
+}
+
+export function validationFailures (failed: RequestPart, errors: FastifySchemaValidationError[], request?: FastifyRequest): ValidationFailures {
+  const all: Array<[RequestPart, FastifySchemaValidationError]> = [
+    ...errors.map((error): [RequestPart, FastifySchemaValidationError] => [failed, error]),
+    ...(request ? laterFailures(request, failed) : [])
+  ]
+  const failures = all.slice(0, MAX_VALIDATION_ERRORS).map(([part, error]) => failure(part, error))
+  const more = all.length - failures.length
   const summary = failures.map(({ path, message }) => `${path} ${message}`).join(', ') +
     (more > 0 ? `, and ${more} more` : '')
   return { failures, summary }

@@ -46,16 +46,29 @@ test('query string failures are all listed under /querystring', async (t) => {
   ])
 })
 
-test('parts are checked one at a time: a bad path parameter is answered before the body is read', async (t) => {
+test('one answer lists the failures of every part: path, then body, then query string', async (t) => {
   const app = await build(t)
   const user = await signupAndLogin(app)
-  const res = await app.inject({ method: 'PATCH', url: '/api/v1/books/not-a-uuid', headers: bearer(user.access), payload: { title: '', isbn: 'x' } })
-  t.equal(res.statusCode, 422)
-  t.same(res.json().errors, [{ path: '/params/book_uid', message: 'must match format "uuid"' }])
+  const patched = await app.inject({ method: 'PATCH', url: '/api/v1/books/not-a-uuid', headers: bearer(user.access), payload: { title: '', isbn: 'x' } })
+  t.equal(patched.statusCode, 422)
+  t.same(patched.json().errors, [
+    { path: '/params/book_uid', message: 'must match format "uuid"' },
+    { path: '/body/isbn', message: 'is not an allowed field' },
+    { path: '/body/title', message: 'must NOT have fewer than 1 characters' }
+  ])
+
+  const listed = await app.inject({ url: '/api/v1/books/user/not-a-uuid?limit=0', headers: bearer(user.access) })
+  t.equal(listed.statusCode, 422)
+  t.same(listed.json().errors, [
+    { path: '/params/user_uid', message: 'must match format "uuid"' },
+    { path: '/querystring/limit', message: 'must be >= 1' }
+  ])
 
   const created = await app.inject({ method: 'POST', url: '/api/v1/books', headers: bearer(user.access), payload: bookBody() })
-  const patched = await app.inject({ method: 'PATCH', url: `/api/v1/books/${created.json().uid}`, headers: bearer(user.access), payload: { title: '', isbn: 'x' } })
-  t.same(patched.json().errors.map((e: { path: string }) => e.path), ['/body/isbn', '/body/title'], 'with a good path, every body failure')
+  const bodyOnly = await app.inject({ method: 'PATCH', url: `/api/v1/books/${created.json().uid}`, headers: bearer(user.access), payload: { title: '' } })
+  t.same(bodyOnly.json().errors, [{ path: '/body/title', message: 'must NOT have fewer than 1 characters' }], 'a good path adds nothing')
+  const unchanged = await app.inject({ url: `/api/v1/books/${created.json().uid}`, headers: bearer(user.access) })
+  t.same(unchanged.json(), created.json(), 'no rejected update changed the book')
 })
 
 test(`at most ${MAX_VALIDATION_ERRORS} failures are listed; the message counts the rest`, async (t) => {
