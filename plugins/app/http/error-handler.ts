@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyRequest } from 'fastify'
 import { AppError, errorBody, retryAfter, type ErrorCode } from './errors.js'
 import { isConnectionError } from '../../../db/errors.js'
-import { validationFailures } from './validation-failures.js'
+import { validationError } from './validation-failures.js'
 
 // The database usually comes back within seconds (restart, failover); the pool reconnects by itself.
 const DATABASE_RETRY_AFTER_SECONDS = 5
@@ -27,10 +27,7 @@ const codeByStatus: Record<number, ErrorCode> = {
 // `request`: with it, a 422 also lists the failures of the request parts Fastify did not check.
 export function toAppError (error: FastifyError | AppError, request?: FastifyRequest): AppError | undefined {
   if (error instanceof AppError) return error
-  if (error.validation) {
-    const { failures, summary } = validationFailures(error.validationContext ?? 'body', error.validation, request)
-    return new AppError('validation_error', summary, {}, failures)
-  }
+  if (error.validation) return validationError(error.validation, error.validationContext, request)
   if (isConnectionError(error)) return retryAfter('service_unavailable', DATABASE_RETRY_AFTER_SECONDS)
   const status = error.statusCode ?? 500
   if (status >= 500) return undefined

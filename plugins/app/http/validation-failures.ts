@@ -2,6 +2,7 @@
 // as {path, message}, at most MAX_VALIDATION_ERRORS of them.
 import type { FastifyError, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { MAX_VALIDATION_ERRORS, type ValidationFailure } from '../../../schemas/errors.js'
+import { AppError } from './errors.js'
 
 // body, querystring, params or headers.
 type RequestPart = NonNullable<FastifyError['validationContext']>
@@ -28,19 +29,15 @@ function failure (part: RequestPart, error: FastifySchemaValidationError): Valid
   return { path, message }
 }
 
-export interface ValidationFailures {
-  failures: ValidationFailure[]
-  // One line naming them all, for the body's `message`.
-  summary: string
-}
-
 // Fastify checks the parts in this order and stops at the first that fails.
 const PARTS: RequestPart[] = ['params', 'body', 'querystring', 'headers']
 
+type PartError = [RequestPart, FastifySchemaValidationError]
+
 // The failures of the parts Fastify did not get to, with the route's own validators; the part
 // that failed is already in `errors`, and the ones before it passed.
-function laterFailures (request: FastifyRequest, failed: RequestPart): Array<[RequestPart, FastifySchemaValidationError]> {
-  const found: Array<[RequestPart, FastifySchemaValidationError]> = []
+function laterFailures (request: FastifyRequest, failed: RequestPart): PartError[] {
+  const found: PartError[] = []
   for (const part of PARTS.slice(PARTS.indexOf(failed) + 1)) {
     const validate = request.getValidationFunction(part)
     // A body schema per media type is an object of validators; our routes have none.
@@ -53,14 +50,16 @@ function laterFailures (request: FastifyRequest, failed: RequestPart): Array<[Re
   return found
 }
 
-export function validationFailures (failed: RequestPart, errors: FastifySchemaValidationError[], request?: FastifyRequest): ValidationFailures {
-  const all: Array<[RequestPart, FastifySchemaValidationError]> = [
-    ...errors.map((error): [RequestPart, FastifySchemaValidationError] => [failed, error]),
+// The 422 for Fastify's validation error; with `request`, the parts Fastify did not reach are
+// checked too. `message` names the failures listed and counts the rest.
+export function validationError (errors: FastifySchemaValidationError[], failed: RequestPart = 'body', request?: FastifyRequest): AppError {
+  const all: PartError[] = [
+    ...errors.map((e): PartError => [failed, e]),
     ...(request ? laterFailures(request, failed) : [])
   ]
-  const failures = all.slice(0, MAX_VALIDATION_ERRORS).map(([part, error]) => failure(part, error))
+  const failures = all.slice(0, MAX_VALIDATION_ERRORS).map(([part, e]) => failure(part, e))
   const more = all.length - failures.length
-  const summary = failures.map(({ path, message }) => `${path} ${message}`).join(', ') +
+  const message = failures.map(({ path, message }) => `${path} ${message}`).join(', ') +
     (more > 0 ? `, and ${more} more` : '')
-  return { failures, summary }
+  return new AppError('validation_error', message, {}, failures)
 }
