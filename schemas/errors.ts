@@ -3,11 +3,26 @@
 import { STATUS_CODES } from 'node:http'
 import { Type, type Static } from '@sinclair/typebox'
 
+// A 422 lists at most this many failures: enough for any of our bodies, and a body of thousands
+// of unknown fields still gets a short answer.
+export const MAX_VALIDATION_ERRORS = 20
+
+export const ValidationFailureSchema = Type.Object({
+  path: Type.String({ description: 'JSON pointer into the request, starting with its part: /body/email, /querystring/limit, /params/book_uid', examples: ['/body/email'] }),
+  message: Type.String({ examples: ['must match format "email"'] })
+}, { title: 'ValidationFailure' })
+
+export type ValidationFailure = Static<typeof ValidationFailureSchema>
+
 export const ErrorSchema = Type.Object({
   statusCode: Type.Integer(),
   error: Type.String(),
   error_code: Type.String({ description: 'stable snake_case code' }),
-  message: Type.String()
+  message: Type.String(),
+  errors: Type.Optional(Type.Array(ValidationFailureSchema, {
+    maxItems: MAX_VALIDATION_ERRORS,
+    description: `422 only: every failure, of params, then body, then querystring, then headers; at most ${MAX_VALIDATION_ERRORS}`
+  }))
 }, { $id: 'Error', title: 'Error' })
 
 export type ErrorBody = Static<typeof ErrorSchema>

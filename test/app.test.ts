@@ -43,7 +43,7 @@ test('a body that is not an object is 422, not a 500', async (t) => {
   for (const payload of ['[]', '"text"', '42', 'null']) {
     const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload })
     t.ok([400, 422].includes(res.statusCode), `${payload}: ${res.statusCode}`)
-    t.same(Object.keys(res.json()).sort(), shape)
+    t.same(Object.keys(res.json()).sort(), res.statusCode === 422 ? [...shape, 'errors'].sort() : shape)
   }
 })
 

@@ -15,9 +15,10 @@ const FLAGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync'
 ]
 
-export async function openBrowser (t: Test): Promise<BrowserContext> {
+// `args`: more Chromium flags, e.g. --host-resolver-rules to reach the test server by a host name.
+export async function openBrowser (t: Test, args: string[] = []): Promise<BrowserContext> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'bookly-chromium-'))
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS })
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: [...FLAGS, ...args] })
   t.teardown(async () => {
     await context.close()
     await rm(userDataDir, { recursive: true, force: true })

@@ -1,5 +1,7 @@
-// A TCP proxy in front of a real server (PostgreSQL, Redis) that a test can cut, as an outage would.
+// A TCP proxy in front of a real server (PostgreSQL, Redis) that a test can cut, as an outage would;
+// with `tlsOptions`, a TLS terminator in front of a plain HTTP server, as a load balancer would be.
 import net, { type AddressInfo } from 'node:net'
+import tls from 'node:tls'
 
 export interface TcpProxy {
   port: number
@@ -7,9 +9,9 @@ export interface TcpProxy {
   close (): Promise<void>
 }
 
-export async function startTcpProxy (host: string, targetPort: number, port = 0): Promise<TcpProxy> {
+export async function startTcpProxy (host: string, targetPort: number, port = 0, tlsOptions?: tls.TlsOptions): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>()
-  const server = net.createServer((client) => {
+  const forward = (client: net.Socket) => {
     const upstream = net.connect(targetPort, host)
     for (const socket of [client, upstream]) {
       sockets.add(socket)
@@ -17,7 +19,8 @@ export async function startTcpProxy (host: string, targetPort: number, port = 0)
       socket.on('error', () => { client.destroy(); upstream.destroy() })
     }
     client.pipe(upstream).pipe(client)
-  })
+  }
+  const server = tlsOptions ? tls.createServer(tlsOptions, forward) : net.createServer(forward)
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   return {
     port: (server.address() as AddressInfo).port,

@@ -1,8 +1,9 @@
-// The one error handler: every failure leaves as {statusCode, error, error_code, message}.
+// The one error handler: every failure leaves as {statusCode, error, error_code, message}, a 422 with errors[].
 import fp from 'fastify-plugin'
-import type { FastifyError } from 'fastify'
+import type { FastifyError, FastifyRequest } from 'fastify'
 import { AppError, errorBody, retryAfter, type ErrorCode } from './errors.js'
 import { isConnectionError } from '../../../db/errors.js'
+import { validationError } from './validation-failures.js'
 
 // The database usually comes back within seconds (restart, failover); the pool reconnects by itself.
 const DATABASE_RETRY_AFTER_SECONDS = 5
@@ -23,9 +24,10 @@ const codeByStatus: Record<number, ErrorCode> = {
   429: 'rate_limited'
 }
 
-export function toAppError (error: FastifyError | AppError): AppError | undefined {
+// `request`: with it, a 422 also lists the failures of the request parts Fastify did not check.
+export function toAppError (error: FastifyError | AppError, request?: FastifyRequest): AppError | undefined {
   if (error instanceof AppError) return error
-  if (error.validation) return new AppError('validation_error', error.message)
+  if (error.validation) return validationError(error.validation, error.validationContext, request)
   const status = error.statusCode ?? 500
   // Not when Fastify gave it a 4xx: a client that hung up mid-body is an ECONNRESET too.
   if (status >= 500 && isConnectionError(error)) return retryAfter('service_unavailable', DATABASE_RETRY_AFTER_SECONDS)
@@ -38,7 +40,7 @@ export function toAppError (error: FastifyError | AppError): AppError | undefine
 
 export default fp(async function errorHandler (fastify) {
   fastify.setErrorHandler<FastifyError | AppError>(function (error, request, reply) {
-    const appError = toAppError(error)
+    const appError = toAppError(error, request)
     if (appError?.errorCode === 'service_unavailable' && !(error instanceof AppError)) {
       request.log.warn({ err: error }, 'backing service unreachable')
     }
@@ -49,7 +51,7 @@ export default fp(async function errorHandler (fastify) {
     return reply
       .code(appError.statusCode)
       .headers(appError.headers)
-      .send(errorBody(appError.statusCode, appError.errorCode, appError.message))
+      .send(errorBody(appError.statusCode, appError.errorCode, appError.message, appError.failures))
   })
 
   fastify.setNotFoundHandler(function (request, reply) {

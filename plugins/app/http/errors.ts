@@ -1,6 +1,7 @@
 // Errors' one home: the table of stable error codes (each with its status and default message),
 // AppError, and the one constructor for answers that tell the client when to retry.
 import { STATUS_CODES } from 'node:http'
+import type { ValidationFailure } from '../../../schemas/errors.js'
 
 const errorTable = {
   validation_error: [422, 'Validation failed'],
@@ -43,14 +44,17 @@ export class AppError extends Error {
   readonly statusCode: number
   readonly errorCode: ErrorCode
   readonly headers: Record<string, string>
+  // A 422's errors[] (validation-failures.ts).
+  readonly failures?: ValidationFailure[]
 
-  constructor (errorCode: ErrorCode, message?: string, headers: Record<string, string> = {}) {
+  constructor (errorCode: ErrorCode, message?: string, headers: Record<string, string> = {}, failures?: ValidationFailure[]) {
     const [statusCode, defaultMessage] = errorTable[errorCode]
     super(message ?? defaultMessage)
     this.name = 'AppError'
     this.statusCode = statusCode
     this.errorCode = errorCode
     this.headers = headers
+    if (failures !== undefined) this.failures = failures
   }
 }
 
@@ -59,6 +63,7 @@ export function retryAfter (errorCode: ErrorCode, seconds: number, message?: str
   return new AppError(errorCode, message, { 'retry-after': String(Math.max(1, Math.ceil(seconds))) })
 }
 
-export function errorBody (statusCode: number, errorCode: ErrorCode, message: string) {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', error_code: errorCode, message }
+export function errorBody (statusCode: number, errorCode: ErrorCode, message: string, failures?: ValidationFailure[]) {
+  const body = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', error_code: errorCode, message }
+  return failures === undefined ? body : { ...body, errors: failures }
 }

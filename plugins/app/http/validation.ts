@@ -19,7 +19,10 @@ const UNSTORABLE = /[\0\uD800-\uDFFF]/u
 const ajvOptions: Options = {
   // Unknown fields are a 422, not silently dropped.
   removeAdditional: false,
-  useDefaults: true
+  useDefaults: true,
+  // A 422 lists every failure (capped, plugins/app/http/validation-failures.ts). Safe with our
+  // schemas: no arrays in requests, and formats and patterns have no exponential cases.
+  allErrors: true
 }
 const byPart = {
   json: { ...ajvOptions, coerceTypes: false },

@@ -36,7 +36,7 @@ async function buildCounting (t: Test) {
 function assertValidationError (t: Test, res: LightMyRequestResponse, field: RegExp, label: string): void {
   t.equal(res.statusCode, 422, label)
   const body = res.json()
-  t.same(Object.keys(body).sort(), ['error', 'error_code', 'message', 'statusCode'], `${label}: the error shape`)
+  t.same(Object.keys(body).sort(), ['error', 'error_code', 'errors', 'message', 'statusCode'], `${label}: the error shape`)
   t.match(body, { statusCode: 422, error: 'Unprocessable Entity', error_code: 'validation_error' }, label)
   t.match(body.message, field, `${label}: names the field`)
 }
