@@ -5,9 +5,7 @@ import { signupAndLogin, bearer } from '../../helpers/fixtures.js'
 import { DOCS_PREFIX, OPENAPI_URL } from '../../../plugins/external/swagger-ui.js'
 import { RESET_PAGE_PATH } from '../../../schemas/account-email.js'
 import { ERROR_CODES } from '../../../plugins/app/http/errors.js'
-
-// Fastify's `/sessions/:sid` is OpenAPI's `/sessions/{sid}`.
-const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')
+import { openApiPath } from '../../helpers/documented-statuses.js'
 
 // The docs' own routes, the reset page's files, HEAD twins of GET routes and CORS preflight are not API operations.
 const isApiOperation = (url: string, method: string) =>
