@@ -99,6 +99,7 @@ test('the document is what client generators need: names, ids, descriptions, sec
     if (['post', 'patch', 'put', 'delete'].includes(method)) {
       for (const status of ['400', '413', '415']) t.ok(operation.responses[status], `${name} documents ${status}`)
     }
+    if ((operation.security?.length ?? 0) > 0) t.ok(operation.responses['400'], `${name} takes a token, so documents 400 (several Authorization headers)`)
     for (const parameter of operation.parameters ?? []) {
       if (parameter.schema.default !== undefined) t.equal(parameter.required, false, `${name} ${parameter.name} has a default, so it is optional`)
     }
