@@ -11,6 +11,7 @@ import { PGlite } from '@electric-sql/pglite'
 import serviceApp, { serverOptions } from '../app.js'
 import { parseConfig } from '../config/load.js'
 import { OPENAPI_URL } from '../plugins/external/swagger-ui.js'
+import { isProgram } from './command.js'
 
 export async function servedOpenApiDocument (): Promise<unknown> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bookly-openapi-'))
@@ -29,7 +30,9 @@ export async function servedOpenApiDocument (): Promise<unknown> {
   }
 }
 
-const file = process.argv[2] ?? 'dist/openapi.json'
-mkdirSync(dirname(file), { recursive: true })
-writeFileSync(file, `${JSON.stringify(await servedOpenApiDocument(), null, 2)}\n`)
-console.log(`wrote ${file}`)
+if (isProgram(import.meta.url)) {
+  const file = process.argv[2] ?? 'dist/openapi.json'
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, `${JSON.stringify(await servedOpenApiDocument(), null, 2)}\n`)
+  console.log(`wrote ${file}`)
+}

@@ -2,9 +2,9 @@
 // list is one a client generated from the document does not know of. Run as a program
 // (`tsx test/helpers/documented-statuses.ts dist/openapi.json <log>`) on the BOOKLY_STATUS_LOG of a
 // whole test run (test/helper.ts), it prints each gap and exits 1 if there is any.
-import { readFileSync, realpathSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
 import type { StatusRecord } from '../helper.js'
+import { isProgram } from '../../cli/command.js'
 
 export interface OpenApiDocument {
   paths: Record<string, Record<string, { operationId?: string, responses: Record<string, unknown> }>>
@@ -30,8 +30,7 @@ export function undocumentedStatuses (doc: OpenApiDocument, records: StatusRecor
   return [...gaps].sort()
 }
 
-const entry = process.argv[1]
-if (entry !== undefined && realpathSync(entry) === fileURLToPath(import.meta.url)) {
+if (isProgram(import.meta.url)) {
   const [documentFile, logFile] = process.argv.slice(2)
   if (documentFile === undefined || logFile === undefined) throw new Error('usage: documented-statuses.ts <openapi.json> <status log>')
   const doc = JSON.parse(readFileSync(documentFile, 'utf8')) as OpenApiDocument
