@@ -40,11 +40,16 @@ export async function execute (name: string, command: Command, args: string[], c
   }
 }
 
+// Whether `moduleUrl` is the program node was started with (not a module a test imported).
+export function isProgram (moduleUrl: string): boolean {
+  const entry = process.argv[1]
+  return entry !== undefined && realpathSync(entry) === fileURLToPath(moduleUrl)
+}
+
 // When `moduleUrl` is the program node was started with: run the command on process.argv and the
 // environment (with .env read by the preload), print its outcome and set the exit code.
 export async function runAsProgram (moduleUrl: string, name: string, command: Command): Promise<void> {
-  const entry = process.argv[1]
-  if (entry === undefined || realpathSync(entry) !== fileURLToPath(moduleUrl)) return
+  if (!isProgram(moduleUrl)) return
   await import('../preload.cjs')
   const { loadConfig } = await import('../config/load.js')
   let config: Config

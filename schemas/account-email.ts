@@ -9,7 +9,7 @@ export type TokenParams = Static<typeof TokenParams>
 
 export const EmailBody = Type.Object({
   email: Email
-}, { additionalProperties: false, examples: [{ email: 'ada@example.com' }] })
+}, { $id: 'EmailBody', additionalProperties: false, examples: [{ email: 'ada@example.com' }] })
 
 export type EmailBody = Static<typeof EmailBody>
 
@@ -17,7 +17,7 @@ export const ResetConfirmBody = Type.Object({
   new_password: Password,
   // Compared with new_password by the handler, so a difference is 400 passwords_do_not_match.
   confirm_new_password: Type.String({ maxLength: 128 })
-}, { additionalProperties: false })
+}, { $id: 'ResetConfirmBody', additionalProperties: false })
 
 export type ResetConfirmBody = Static<typeof ResetConfirmBody>
 

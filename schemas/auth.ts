@@ -7,23 +7,23 @@ export const LoginBody = Type.Object({
   email: Email,
   // Any length up to the signup maximum: a wrong password is a 403, not a validation error.
   password: Type.String({ minLength: 1, maxLength: 128 })
-}, { additionalProperties: false, examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] })
+}, { $id: 'LoginBody', additionalProperties: false, examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] })
 
 export type LoginBody = Static<typeof LoginBody>
 
 export const TokenPairSchema = Type.Object({
   access_token: Type.String(),
   refresh_token: Type.String()
-}, { title: 'TokenPair' })
+}, { $id: 'TokenPair', title: 'TokenPair', description: 'A new access token and the refresh token that replaces the one sent' })
 
 export const LoginResponse = Type.Object({
   message: Type.String(),
   access_token: Type.String(),
   refresh_token: Type.String(),
   user: Type.Object({ email: Type.String(), uid: Type.String({ format: 'uuid' }) })
-}, { title: 'LoginResponse' })
+}, { $id: 'LoginResponse', title: 'LoginResponse', description: 'Logged in: a token pair for a new session' })
 
-export const MessageSchema = Type.Object({ message: Type.String() }, { title: 'Message' })
+export const MessageSchema = Type.Object({ message: Type.String() }, { $id: 'Message', title: 'Message', description: 'Done; the message says what was done' })
 
 export const LogoutQuery = Type.Object({
   scope: Type.Union([Type.Literal('local'), Type.Literal('others'), Type.Literal('global')], { default: 'local' })
@@ -39,7 +39,7 @@ export const SessionSchema = Type.Object({
   user_agent: Type.Union([Type.String(), Type.Null()]),
   ip: Type.Union([Type.String(), Type.Null()]),
   current: Type.Boolean()
-}, { title: 'Session' })
+}, { $id: 'Session', title: 'Session', description: 'A live login session (one per login, kept by refreshing)' })
 
 export type SessionResponse = Static<typeof SessionSchema>
 
@@ -63,7 +63,7 @@ export type SessionParams = Static<typeof SessionParams>
 export const ChangePasswordBody = Type.Object({
   current_password: Type.String({ minLength: 1, maxLength: 128 }),
   new_password: Password
-}, { additionalProperties: false, examples: [{ current_password: 'correct horse battery staple', new_password: 'a new and longer passphrase' }] })
+}, { $id: 'ChangePasswordBody', additionalProperties: false, examples: [{ current_password: 'correct horse battery staple', new_password: 'a new and longer passphrase' }] })
 
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>
 
@@ -72,4 +72,4 @@ export const VerifyResponse = Type.Object({
   sub: Type.String({ format: 'uuid' }),
   sid: Type.String({ format: 'uuid' }),
   role: RoleSchema
-}, { title: 'VerifyResponse' })
+}, { $id: 'VerifyResponse', title: 'VerifyResponse', description: 'The access token is valid: its subject, session and role' })

@@ -13,11 +13,11 @@ const bookFields = {
   language: Type.String({ minLength: 1, maxLength: 50 })
 }
 
-export const BookCreateBody = Type.Object(bookFields, { additionalProperties: false })
+export const BookCreateBody = Type.Object(bookFields, { $id: 'BookCreateBody', additionalProperties: false })
 export type BookCreateBody = Static<typeof BookCreateBody>
 
 // Any subset of the fields, at least one.
-export const BookUpdateBody = Type.Partial(Type.Object(bookFields), { additionalProperties: false, minProperties: 1 })
+export const BookUpdateBody = Type.Partial(Type.Object(bookFields), { $id: 'BookUpdateBody', additionalProperties: false, minProperties: 1 })
 export type BookUpdateBody = Static<typeof BookUpdateBody>
 
 export const BookSchema = Type.Object({
@@ -26,7 +26,7 @@ export const BookSchema = Type.Object({
   user_uid: Type.String({ format: 'uuid' }),
   created_at: Type.String({ format: 'date-time' }),
   update_at: Type.String({ format: 'date-time' })
-}, { title: 'Book' })
+}, { $id: 'Book', title: 'Book', description: 'A book in the catalogue' })
 
 export type BookResponse = Static<typeof BookSchema>
 

@@ -1,5 +1,6 @@
 // The published key set (RFC 7517 JWK Set) of GET /.well-known/jwks.json.
 import { Type, type Static } from '@sinclair/typebox'
+import { ref } from './ref.js'
 
 export const Jwk = Type.Object({
   kty: Type.Union([Type.Literal('OKP'), Type.Literal('EC')]),
@@ -9,8 +10,8 @@ export const Jwk = Type.Object({
   kid: Type.String({ description: 'the key id tokens name in their header (RFC 7638 thumbprint)' }),
   alg: Type.Union([Type.Literal('EdDSA'), Type.Literal('ES256')]),
   use: Type.Literal('sig')
-}, { title: 'Jwk' })
+}, { $id: 'Jwk', title: 'Jwk' })
 export type Jwk = Static<typeof Jwk>
 
-export const JwkSet = Type.Object({ keys: Type.Array(Jwk) }, { title: 'JwkSet' })
+export const JwkSet = Type.Object({ keys: Type.Array(ref(Jwk)) }, { $id: 'JwkSet', title: 'JwkSet', description: 'The public keys that may verify a live token, and the next one' })
 export type JwkSet = Static<typeof JwkSet>

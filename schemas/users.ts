@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { ROLES, type User } from '../db/types.js'
 import { BookSchema } from './books.js'
+import { ref } from './ref.js'
 
 // E-mails are stored and compared trimmed and lower-cased (the unique index is on lower(email)).
 export function canonicalEmail (email: string): string {
@@ -29,6 +30,7 @@ export const SignupBody = Type.Object({
   email: Email,
   password: Password
 }, {
+  $id: 'SignupBody',
   additionalProperties: false,
   // Shown in the docs' "Try it out"; a test sends it to the route.
   examples: [{ username: 'ada', first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', password: 'correct horse battery staple' }]
@@ -46,7 +48,7 @@ export const UserSchema = Type.Object({
   is_verified: Type.Boolean(),
   created_at: Type.String({ format: 'date-time' }),
   update_at: Type.String({ format: 'date-time' })
-}, { title: 'User' })
+}, { $id: 'User', title: 'User', description: 'An account as its owner sees it (never the password hash)' })
 
 export type UserResponse = Static<typeof UserSchema>
 
@@ -68,8 +70,8 @@ export function toUserResponse (user: User): UserResponse {
 // GET /auth/me: the user with their books, as the tutorial's `me` answers.
 export const MeSchema = Type.Object({
   ...UserSchema.properties,
-  books: Type.Array(BookSchema)
-}, { title: 'Me' })
+  books: Type.Array(ref(BookSchema), { description: 'all of theirs, newest first' })
+}, { $id: 'Me', title: 'Me', description: 'The signed-in user, with their books' })
 
 export type MeResponse = Static<typeof MeSchema>
 
@@ -77,7 +79,7 @@ export type MeResponse = Static<typeof MeSchema>
 export const AdminUserSchema = Type.Object({
   ...UserSchema.properties,
   disabled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
-}, { title: 'AdminUser' })
+}, { $id: 'AdminUser', title: 'AdminUser', description: 'An account as an admin sees it' })
 
 export type AdminUserResponse = Static<typeof AdminUserSchema>
 
@@ -91,6 +93,6 @@ export type AdminUserParams = Static<typeof AdminUserParams>
 export const AdminUserUpdateBody = Type.Object({
   role: Type.Optional(RoleSchema),
   disabled: Type.Optional(Type.Boolean())
-}, { additionalProperties: false, minProperties: 1 })
+}, { $id: 'AdminUserUpdateBody', additionalProperties: false, minProperties: 1, description: 'A new role, or disabled: true / false; at least one of the two' })
 
 export type AdminUserUpdateBody = Static<typeof AdminUserUpdateBody>

@@ -2,7 +2,7 @@
 // configuration given as values and validated by the same loader, on the test process's database
 // (test/helpers/databases.ts), and closes it when the test ends.
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -57,6 +57,20 @@ export function testConfig (overrides: ConfigValues = {}): Config {
   })
 }
 
+// BOOKLY_STATUS_LOG=<file>: every answer of a route is appended to the file as a JSON line
+// {method, route, status}, from every test process, for test/helpers/documented-statuses.ts to hold
+// against the OpenAPI document once the suite is done.
+const statusLog = process.env.BOOKLY_STATUS_LOG
+export type StatusRecord = { method: string, route: string, status: number }
+
+function recordStatuses (app: FastifyInstance, record: (entry: StatusRecord) => void): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url
+    if (route !== undefined) record({ method: request.method, route, status: reply.statusCode })
+    done()
+  })
+}
+
 export interface BuildOptions {
   config?: ConfigValues
   // Collects every log line the app writes (LOG_LEVEL defaults to silent otherwise).
@@ -67,6 +81,8 @@ export interface BuildOptions {
   setup?: (app: FastifyInstance) => void
   // Sees every route as it is registered (before the app's own plugins load).
   onRoute?: (route: RouteOptions) => void
+  // Sees the method, route and status of every answer of a route.
+  onAnswer?: (entry: StatusRecord) => void
 }
 
 export async function build (t: Test, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -77,6 +93,8 @@ export async function build (t: Test, opts: BuildOptions = {}): Promise<FastifyI
   const config = testConfig({ DATABASE_URL, ...(opts.logLines ? { LOG_LEVEL: 'trace' } : {}), ...opts.config })
   const app = Fastify(serverOptions(config, stream))
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute)
+  if (statusLog) recordStatuses(app, (entry) => appendFileSync(statusLog, `${JSON.stringify(entry)}\n`))
+  if (opts.onAnswer) recordStatuses(app, opts.onAnswer)
   await app.register(fp(serviceApp), { config, pglite })
   opts.setup?.(app)
   await app.ready()

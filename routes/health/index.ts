@@ -1,13 +1,12 @@
 // GET /health: liveness, no I/O. GET /health/ready: the database answers and every migration is applied.
 // Both stay answered while the server sheds load, so an orchestrator never restarts a merely busy instance.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
 import { sql } from 'kysely'
 import { errorResponses } from '../../schemas/errors.js'
+import { HealthOk } from '../../schemas/health.js'
+import { ref } from '../../schemas/ref.js'
 import { AppError } from '../../plugins/app/http/errors.js'
 import { pendingMigrations } from '../../db/migrate.js'
-
-const Ok = Type.Object({ status: Type.Literal('ok') }, { title: 'HealthOk' })
 
 // A route's own pressureHandler replaces @fastify/under-pressure's, which sheds: this one lets the request through.
 const neverShed = { pressureHandler: (): void => {} }
@@ -16,18 +15,24 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/', {
     config: neverShed,
     schema: {
+      operationId: 'getHealth',
       summary: 'Liveness: the process is up and serving requests',
+      description: 'No I/O; answered even while the server sheds load.',
       tags: ['health'],
-      response: { 200: Ok }
+      security: [],
+      response: { 200: ref(HealthOk, { description: 'The process is up' }) }
     }
   }, async () => ({ status: 'ok' as const }))
 
   fastify.get('/ready', {
     config: neverShed,
     schema: {
+      operationId: 'getReadiness',
       summary: 'Readiness: the database is reachable and fully migrated',
+      description: 'Otherwise 503 service_unavailable, saying why; answered even while the server sheds load.',
       tags: ['health'],
-      response: { 200: Ok, ...errorResponses(503) }
+      security: [],
+      response: { 200: ref(HealthOk, { description: 'Ready for traffic' }), ...errorResponses(503) }
     }
   }, async (request) => {
     let pending: string[]

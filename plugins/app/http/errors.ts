@@ -40,6 +40,9 @@ const errorTable = {
 
 export type ErrorCode = keyof typeof errorTable
 
+// Every code a response may carry: the Error schema's enum (schemas/errors.ts).
+export const ERROR_CODES = Object.keys(errorTable) as ErrorCode[]
+
 export class AppError extends Error {
   readonly statusCode: number
   readonly errorCode: ErrorCode

@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox'
 import { AdminUserParams, AdminUserSchema, AdminUserUpdateBody, toAdminUserResponse } from '../../../../schemas/users.js'
 import { PaginationQuery } from '../../../../schemas/pagination.js'
 import { errorResponses } from '../../../../schemas/errors.js'
+import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -21,9 +22,11 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: adminOnly,
     schema: {
       ...common,
+      operationId: 'listUsers',
       summary: 'All accounts, newest first',
+      description: 'Disabled accounts included (disabled_at). A non-admin token is 403 insufficient_permissions.',
       querystring: PaginationQuery,
-      response: { 200: Type.Array(AdminUserSchema), ...errorResponses(401, 403, 422) }
+      response: { 200: Type.Array(ref(AdminUserSchema), { description: 'A page of accounts' }), ...errorResponses(401, 403, 422) }
     }
   }, async (request) => (await usersRepository.list(request.query)).map(toAdminUserResponse))
 
@@ -31,10 +34,12 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: adminOnly,
     schema: {
       ...common,
+      operationId: 'updateUser',
       summary: "Change an account's role or disable it; either ends all of its sessions",
+      description: 'Your own account is 403 cannot_modify_self; a missing one 404 user_not_found.',
       params: AdminUserParams,
-      body: AdminUserUpdateBody,
-      response: { 200: AdminUserSchema, ...errorResponses(401, 403, 404, 422) }
+      body: ref(AdminUserUpdateBody),
+      response: { 200: ref(AdminUserSchema, { description: 'The account as changed' }), ...errorResponses(401, 403, 404, 422) }
     }
   }, async (request) => {
     const { uid } = request.params
@@ -54,9 +59,11 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: adminOnly,
     schema: {
       ...common,
+      operationId: 'deleteUser',
       summary: 'Delete an account, its sessions and its books',
+      description: 'Your own account is 403 cannot_modify_self; a missing one 404 user_not_found.',
       params: AdminUserParams,
-      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 422) }
+      response: { 204: Type.Null({ description: 'Account deleted' }), ...errorResponses(401, 403, 404, 422) }
     }
   }, async (request, reply) => {
     const { uid } = request.params

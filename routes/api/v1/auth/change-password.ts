@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChangePasswordBody, MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
+import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -10,11 +11,13 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/change_password', {
     onRequest: [fastify.abuseLimits.changePasswordPerIp, fastify.authenticate],
     schema: {
+      operationId: 'changePassword',
       summary: 'Change your password; every other session ends',
+      description: 'Outstanding password-reset links stop working too. A wrong current password is 403 invalid_password.',
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
-      body: ChangePasswordBody,
-      response: { 200: MessageSchema, ...errorResponses(401, 403, 422) }
+      body: ref(ChangePasswordBody),
+      response: { 200: ref(MessageSchema, { description: 'Password changed' }), ...errorResponses(401, 403, 422) }
     }
   }, async (request) => {
     const { current_password: current, new_password: next } = request.body

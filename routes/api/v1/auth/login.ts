@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LoginBody, LoginResponse } from '../../../../schemas/auth.js'
 import { normaliseEmail } from '../../../../schemas/users.js'
 import { errorResponses } from '../../../../schemas/errors.js'
+import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -13,11 +14,13 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     preValidation: normaliseEmail,
     preHandler: abuseLimits.loginAllowed,
     schema: {
+      operationId: 'login',
       summary: 'Log in with e-mail and password',
+      description: 'Any wrong e-mail or password is 403 invalid_email_or_password. With REQUIRE_VERIFIED_EMAIL, an unverified account with the right password gets 403 email_not_verified.',
       tags: ['auth'],
-      body: LoginBody,
-      response: { 200: LoginResponse, ...errorResponses(403, 422) },
-      description: 'With REQUIRE_VERIFIED_EMAIL, an unverified account with the right password gets 403 email_not_verified.'
+      security: [],
+      body: ref(LoginBody),
+      response: { 200: ref(LoginResponse), ...errorResponses(403, 422) }
     }
   }, async (request, reply) => {
     const { email, password } = request.body

@@ -2,25 +2,31 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LogoutQuery, MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
+import { ref } from '../../../../schemas/ref.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  fastify.route({
-    method: ['GET', 'POST'],
-    url: '/logout',
-    config: { changesState: true },
-    onRequest: fastify.authenticate,
-    schema: {
-      summary: 'End this session (local), every other session (others) or all of them (global)',
-      tags: ['auth'],
-      security: [{ bearerAuth: [] }],
-      querystring: LogoutQuery,
-      response: { 200: MessageSchema, ...errorResponses(401, 422) }
-    },
-    handler: async (request) => {
-      await fastify.sessionService.logout(request.user, request.query.scope)
-      return { message: 'Logged Out Successfully' }
-    }
-  })
+  // One route per method, so that each has an operationId of its own.
+  for (const [method, operationId] of [['GET', 'logoutWithGet'], ['POST', 'logout']] as const) {
+    fastify.route({
+      method,
+      url: '/logout',
+      config: { changesState: true },
+      onRequest: fastify.authenticate,
+      schema: {
+        operationId,
+        summary: 'End this session (local), every other session (others) or all of them (global)',
+        description: 'The ended sessions\' tokens stop working at once, on every instance. GET does the same as POST (the seed tutorial\'s method).',
+        tags: ['auth'],
+        security: [{ bearerAuth: [] }],
+        querystring: LogoutQuery,
+        response: { 200: ref(MessageSchema, { description: 'Logged out' }), ...errorResponses(401, 422) }
+      },
+      handler: async (request) => {
+        await fastify.sessionService.logout(request.user, request.query.scope)
+        return { message: 'Logged Out Successfully' }
+      }
+    })
+  }
 }
 
 export default plugin

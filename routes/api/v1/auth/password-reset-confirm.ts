@@ -3,17 +3,20 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { MESSAGES, ResetConfirmBody, TokenParams } from '../../../../schemas/account-email.js'
 import { MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
+import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/password-reset-confirm/:token', {
     schema: {
+      operationId: 'confirmPasswordReset',
       summary: 'Set a new password with a reset link; every session of the account ends',
-      description: 'Also voids the account\'s other reset links and marks its e-mail address verified.',
+      description: 'Also voids the account\'s other reset links and marks its e-mail address verified. An unknown, used or expired link is 400 invalid_or_expired_token; two different passwords are 400 passwords_do_not_match.',
       tags: ['auth'],
+      security: [],
       params: TokenParams,
-      body: ResetConfirmBody,
-      response: { 200: MessageSchema, ...errorResponses(400, 422) }
+      body: ref(ResetConfirmBody),
+      response: { 200: ref(MessageSchema, { description: 'Password reset' }), ...errorResponses(400, 422) }
     }
   }, async (request) => {
     const { new_password: password, confirm_new_password: confirmation } = request.body

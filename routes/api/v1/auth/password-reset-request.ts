@@ -5,6 +5,7 @@ import { EmailBody, MESSAGES } from '../../../../schemas/account-email.js'
 import { MessageSchema } from '../../../../schemas/auth.js'
 import { normaliseEmail } from '../../../../schemas/users.js'
 import { errorResponses } from '../../../../schemas/errors.js'
+import { ref } from '../../../../schemas/ref.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { abuseLimits, accountEmail } = fastify
@@ -12,10 +13,13 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/password-reset-request', {
     preValidation: normaliseEmail,
     schema: {
+      operationId: 'requestPasswordReset',
       summary: 'Mail a password-reset link to the account with this address, if there is one',
+      description: 'The same answer for every address, known or not, so it tells nobody which addresses have accounts.',
       tags: ['auth'],
-      body: EmailBody,
-      response: { 200: MessageSchema, ...errorResponses(422) }
+      security: [],
+      body: ref(EmailBody),
+      response: { 200: ref(MessageSchema, { description: 'Request taken' }), ...errorResponses(422) }
     }
   }, async (request) => {
     if (await abuseLimits.mailAllowed(request)) await accountEmail.requestPasswordReset(request.body.email)

@@ -4,6 +4,7 @@ import { EmailBody, MESSAGES } from '../../../../schemas/account-email.js'
 import { MessageSchema } from '../../../../schemas/auth.js'
 import { normaliseEmail } from '../../../../schemas/users.js'
 import { errorResponses } from '../../../../schemas/errors.js'
+import { ref } from '../../../../schemas/ref.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { abuseLimits, accountEmail } = fastify
@@ -11,10 +12,13 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/resend_verification', {
     preValidation: normaliseEmail,
     schema: {
+      operationId: 'resendVerification',
       summary: 'Send a new verification link to an unverified account',
+      description: 'The same answer for every address, known, verified or not.',
       tags: ['auth'],
-      body: EmailBody,
-      response: { 202: MessageSchema, ...errorResponses(422) }
+      security: [],
+      body: ref(EmailBody),
+      response: { 202: ref(MessageSchema, { description: 'Request taken' }), ...errorResponses(422) }
     }
   }, async (request, reply) => {
     if (await abuseLimits.mailAllowed(request)) await accountEmail.resendVerification(request.body.email)

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { SessionParams, SessionSchema, toSessionResponse } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
+import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -11,10 +12,12 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/sessions', {
     onRequest: fastify.authenticate,
     schema: {
+      operationId: 'listSessions',
       summary: "The caller's live sessions",
+      description: 'One per login that has not ended or expired; `current` marks the one this token belongs to.',
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
-      response: { 200: Type.Array(SessionSchema), ...errorResponses(401) }
+      response: { 200: Type.Array(ref(SessionSchema), { description: 'Your live sessions' }), ...errorResponses(401) }
     }
   }, async (request) => {
     const sessions = await sessionsRepository.listLive(request.user.sub)
@@ -24,11 +27,13 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.delete('/sessions/:sid', {
     onRequest: fastify.authenticate,
     schema: {
+      operationId: 'deleteSession',
       summary: 'End one of your sessions',
+      description: 'Its tokens stop working at once. A session that is not yours is 404 session_not_found, like a missing one.',
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       params: SessionParams,
-      response: { 204: Type.Null(), ...errorResponses(401, 404, 422) }
+      response: { 204: Type.Null({ description: 'Session ended' }), ...errorResponses(401, 404, 422) }
     }
   }, async (request, reply) => {
     // Scoped to the caller: someone else's sid is indistinguishable from a missing one.

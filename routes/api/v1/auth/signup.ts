@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SignupBody, UserSchema, normaliseEmail, toUserResponse } from '../../../../schemas/users.js'
 import { errorResponses } from '../../../../schemas/errors.js'
+import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -9,10 +10,13 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: fastify.abuseLimits.signupPerIp,
     preValidation: normaliseEmail,
     schema: {
+      operationId: 'signup',
       summary: 'Create an account',
+      description: 'Sends a verification mail to the address. An address already in use is 403 user_exists.',
       tags: ['auth'],
-      body: SignupBody,
-      response: { 201: UserSchema, ...errorResponses(403, 422) }
+      security: [],
+      body: ref(SignupBody),
+      response: { 201: ref(UserSchema, { description: 'The new account' }), ...errorResponses(403, 422) }
     }
   }, async (request, reply) => {
     const { password, ...profile } = request.body

@@ -3,17 +3,20 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { MESSAGES, TokenParams } from '../../../../schemas/account-email.js'
 import { MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
+import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/verify/:token', {
     config: { changesState: true },
     schema: {
+      operationId: 'verifyEmail',
       summary: 'Verify the e-mail address a verification link was sent to',
-      description: 'A link already used answers 200 again until it expires (link scanners, double clicks).',
+      description: 'A link already used answers 200 again until it expires (link scanners, double clicks). An unknown or expired link is 400 invalid_or_expired_token.',
       tags: ['auth'],
+      security: [],
       params: TokenParams,
-      response: { 200: MessageSchema, ...errorResponses(400, 422) }
+      response: { 200: ref(MessageSchema, { description: 'Address verified' }), ...errorResponses(400, 422) }
     }
   }, async (request) => {
     const uid = await fastify.accountEmail.verifyEmail(request.params.token)

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { VerifyResponse } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
+import { ref } from '../../../../schemas/ref.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/verify', {
@@ -10,10 +11,12 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { perIpAuthLimit: false },
     onRequest: fastify.authenticate,
     schema: {
+      operationId: 'verifyAccessToken',
       summary: 'Check an access token and return its subject, session and role (no database access)',
+      description: 'For reverse proxies\' auth requests; not counted by the per-IP auth limit.',
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
-      response: { 200: VerifyResponse, ...errorResponses(401) }
+      response: { 200: ref(VerifyResponse), ...errorResponses(401) }
     }
   }, async (request) => {
     const { sub, sid, user } = request.user
