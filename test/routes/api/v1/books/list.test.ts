@@ -10,7 +10,11 @@ test('lists are newest first, 20 by default, paged by limit and offset', async (
   const user = await signupAndLogin(app)
   const headers = bearer(user.access)
   const created = []
-  for (let i = 0; i < 25; i++) created.push(await createBook(app, user.access, { title: `Book ${i}` }))
+  for (let i = 0; i < 25; i++) {
+    created.push(await createBook(app, user.access, { title: `Book ${i}` }))
+    // Books made within one tick of the database clock tie on created_at (ties go by uid, at random).
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
   const newestFirst = created.map((b) => b.uid).reverse()
 
   const mine = await app.inject({ method: 'GET', url: `${url}/user/${user.uid}`, headers })
