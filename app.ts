@@ -81,6 +81,8 @@ export function serverOptions (config: ServerConfig, stream?: NodeJS.WritableStr
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },
+    // Requests that arrive while the server closes: plugins/app/http/draining.ts answers them.
+    return503OnClosing: false,
     // Strict JSON bodies, text parts coerced into finite values only: plugins/app/http/validation.ts.
     schemaController: requestValidation()
   }
