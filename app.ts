@@ -2,10 +2,12 @@
 // test/helpers/build-app.ts both build it from serverOptions() and this plugin, so tests run what ships.
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { Server } from 'node:http'
+import type { FastifyHttpOptions, FastifyInstance } from 'fastify'
 import AutoLoad from '@fastify/autoload'
 import type { PGlite } from '@electric-sql/pglite'
 import type { Config } from './config/schema.js'
+import { clientErrorHandler, frameworkErrors } from './plugins/app/http/client-errors.js'
 
 export interface AppOptions {
   // Validated by config/load.ts: from the environment (server.ts) or from a test's values.
@@ -33,6 +35,7 @@ export function loggedPath (url: string): string {
 }
 
 export type LoggingConfig = Pick<Config, 'LOG_LEVEL' | 'LOG_PRETTY' | 'TRUST_PROXY'>
+export type ServerConfig = LoggingConfig & Pick<Config, 'REQUEST_TIMEOUT' | 'HEADERS_TIMEOUT' | 'KEEP_ALIVE_TIMEOUT'>
 
 function trustProxy (value: string): boolean | string[] {
   if (value === '' || value === 'false') return false
@@ -40,8 +43,19 @@ function trustProxy (value: string): boolean | string[] {
   return value.split(',').map((address) => address.trim())
 }
 
+// Node checks the request and headers timeouts only every connectionsCheckingInterval (30 s by
+// default): a quarter of the shorter one keeps them within a quarter of their value.
+function timeouts (config: ServerConfig) {
+  const headersTimeout = Math.min(config.HEADERS_TIMEOUT, config.REQUEST_TIMEOUT)
+  return {
+    requestTimeout: config.REQUEST_TIMEOUT,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT,
+    http: { requestTimeout: config.REQUEST_TIMEOUT, headersTimeout, connectionsCheckingInterval: Math.max(1, Math.floor(headersTimeout / 4)) }
+  }
+}
+
 // `stream` lets tests read the log lines; the server logs to stdout, as JSON unless LOG_PRETTY.
-export function serverOptions (config: LoggingConfig, stream?: NodeJS.WritableStream): FastifyServerOptions {
+export function serverOptions (config: ServerConfig, stream?: NodeJS.WritableStream): FastifyHttpOptions<Server> {
   const destination = stream
     ? { stream }
     : config.LOG_PRETTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } } : {}
@@ -56,6 +70,10 @@ export function serverOptions (config: LoggingConfig, stream?: NodeJS.WritableSt
       }
     },
     trustProxy: trustProxy(config.TRUST_PROXY),
+    ...timeouts(config),
+    // Malformed HTTP and unroutable URLs, answered outside the request lifecycle, in the same shape.
+    clientErrorHandler,
+    frameworkErrors,
     // The first start on an empty DATA_DIR initialises a PGlite cluster, which takes longer than Fastify's 10 s default.
     pluginTimeout: 60_000,
     bodyLimit: 1024 * 1024,

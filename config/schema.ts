@@ -23,6 +23,12 @@ export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
   // Empty: the socket's peer address is the client. `true`, or a comma list of proxy addresses/CIDRs to trust.
   TRUST_PROXY: Type.String({ default: '' }),
+  // Milliseconds. A request must arrive whole within REQUEST_TIMEOUT and its headers within
+  // HEADERS_TIMEOUT (capped at REQUEST_TIMEOUT), or it gets 408; an idle keep-alive connection is
+  // closed after KEEP_ALIVE_TIMEOUT (longer than a load balancer's usual 60 s idle timeout).
+  REQUEST_TIMEOUT: Type.Integer({ minimum: 1, default: 30_000 }),
+  HEADERS_TIMEOUT: Type.Integer({ minimum: 1, default: 10_000 }),
+  KEEP_ALIVE_TIMEOUT: Type.Integer({ minimum: 1, default: 72_000 }),
   // Empty means "not set": the embedded PGlite database in DATA_DIR is used.
   DATABASE_URL: Type.String({ default: '', pattern: '^(postgres(ql)?://.*)?$' }),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),

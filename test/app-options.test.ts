@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
-import { build } from './helper.js'
+import { build, testConfig } from './helper.js'
 import { signupBody, bearer, uniqueEmail } from './helpers/fixtures.js'
 import { loggedPath, serverOptions } from '../app.js'
 import { buildWithInbox } from './helpers/mail.js'
@@ -78,19 +78,19 @@ test('loggedPath keeps ids and drops query strings and token-sized runs', async 
 })
 
 test('LOG_PRETTY selects pino-pretty; otherwise logs are JSON lines', async (t) => {
-  const pretty = serverOptions({ LOG_LEVEL: 'info', LOG_PRETTY: true, TRUST_PROXY: '' })
+  const pretty = serverOptions(testConfig({ LOG_LEVEL: 'info', LOG_PRETTY: true }))
   t.match(pretty.logger, { level: 'info', transport: { target: 'pino-pretty' } })
   const app = Fastify(pretty)
   await app.ready()
   await app.close()
 
-  const json = serverOptions({ LOG_LEVEL: 'warn', LOG_PRETTY: false, TRUST_PROXY: '' })
+  const json = serverOptions(testConfig({ LOG_LEVEL: 'warn', LOG_PRETTY: false }))
   t.match(json.logger, { level: 'warn' })
   t.notOk((json.logger as { transport?: unknown }).transport)
 })
 
 test('TRUST_PROXY: off by default, true, or a list of proxy addresses', async (t) => {
-  const options = (TRUST_PROXY: string) => serverOptions({ LOG_LEVEL: 'info', LOG_PRETTY: false, TRUST_PROXY }).trustProxy
+  const options = (TRUST_PROXY: string) => serverOptions(testConfig({ TRUST_PROXY })).trustProxy
   t.equal(options(''), false)
   t.equal(options('true'), true)
   t.same(options('10.0.0.1, 10.1.0.0/16'), ['10.0.0.1', '10.1.0.0/16'])

@@ -31,10 +31,18 @@ const API_HEADERS: Parameters<typeof helmet>[0] = {
   xXssProtection: false
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    // Also for answers written outside the request lifecycle (plugins/app/http/client-errors.ts).
+    securityHeaders: Readonly<Record<string, string>>
+  }
+}
+
 export default fp(async function securityHeaders (fastify) {
   // And no response is stored by a cache: tokens, accounts and books are all per caller. One
   // hook for every fixed header, since each hook is a measurable share of a request (bench/README.md).
-  const headers = { ...helmetHeaders(API_HEADERS), 'cache-control': 'no-store' }
+  const headers = Object.freeze({ ...helmetHeaders(API_HEADERS), 'cache-control': 'no-store' })
+  fastify.decorate('securityHeaders', headers)
   fastify.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers)
     done()

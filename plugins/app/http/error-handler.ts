@@ -26,8 +26,9 @@ const codeByStatus: Record<number, ErrorCode> = {
 export function toAppError (error: FastifyError | AppError): AppError | undefined {
   if (error instanceof AppError) return error
   if (error.validation) return new AppError('validation_error', error.message)
-  if (isConnectionError(error)) return retryAfter('service_unavailable', DATABASE_RETRY_AFTER_SECONDS)
   const status = error.statusCode ?? 500
+  // Not when Fastify gave it a 4xx: a client that hung up mid-body is an ECONNRESET too.
+  if (status >= 500 && isConnectionError(error)) return retryAfter('service_unavailable', DATABASE_RETRY_AFTER_SECONDS)
   if (status >= 500) return undefined
   const code = codeByFastifyCode[error.code] ?? codeByStatus[status] ?? 'bad_request'
   const appError = new AppError(code, error.message)
@@ -52,6 +53,8 @@ export default fp(async function errorHandler (fastify) {
   })
 
   fastify.setNotFoundHandler(function (request, reply) {
-    return reply.code(404).send(errorBody(404, 'not_found', `Route ${request.method} ${request.url} not found`))
+    // The path only: a query string may carry a token, and messages end up in clients' logs.
+    const path = request.url.split('?', 1)[0] ?? ''
+    return reply.code(404).send(errorBody(404, 'not_found', `Route ${request.method} ${path} not found`))
   })
 }, { name: 'error-handler' })

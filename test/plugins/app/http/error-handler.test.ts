@@ -26,6 +26,8 @@ test('connection failures of the database map to 503 service_unavailable; other 
   }
   t.equal(toAppError(withCode('duplicate key', '23505')), undefined, 'a constraint violation stays a 500 unless handled')
   t.equal(toAppError(withCode('boom')), undefined)
+  // A client hanging up mid-body (Fastify's body reader gives it 400) is no database outage.
+  t.match(toAppError(Object.assign(withCode('aborted', 'ECONNRESET'), { statusCode: 400 })), { errorCode: 'bad_request', statusCode: 400 })
 })
 
 test('a request that meets an unreachable database gets 503, no stack, no SQL', async (t) => {
@@ -71,3 +73,18 @@ if (onPostgres) {
     t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200, 'ready again')
   })
 }
+
+test('no error message echoes a query string: not the 404, not a validation failure', async (t) => {
+  const app = await build(t)
+  const { access } = await signupAndLogin(app)
+  const secret = 'query-secret-0123456789abcdefghijklmnopqrstuvwxyz'
+  const missing = await app.inject({ url: `/no/such/route?token=${secret}&access_token=${access}` })
+  t.equal(missing.statusCode, 404)
+  t.same(missing.json(), { statusCode: 404, error: 'Not Found', error_code: 'not_found', message: 'Route GET /no/such/route not found' })
+  const invalid = await app.inject({ url: `/api/v1/auth/logout?scope=${secret}`, headers: bearer(access) })
+  t.equal(invalid.statusCode, 422)
+  for (const res of [missing, invalid]) {
+    t.notOk(res.body.includes(secret), `${res.statusCode}: no query value in the answer`)
+    t.notOk(res.body.includes(access), `${res.statusCode}: no token in the answer`)
+  }
+})
