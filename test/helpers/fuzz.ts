@@ -199,8 +199,11 @@ export function mutated (valid: fc.Arbitrary<unknown>, context: SchemaContext, k
 // Text as any value would be written in a URL: strings as they are, anything else as JSON.
 export const asText = (value: unknown): string => typeof value === 'string' ? value : toJson(value)
 
-// Abbreviates long strings so a failing case can be printed.
+// Printable ASCII only: TAP output swallows a test whose name holds some control characters.
+export const ascii = (text: string) => text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+
+// Abbreviates long strings, in ASCII, so a failing case can be printed.
 export function summarise (value: unknown, max = 200): string {
   const text = typeof value === 'string' ? value : value === undefined ? 'undefined' : toJson(value)
-  return text.length <= max ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, max))}… (${text.length} characters)`
+  return text.length <= max ? ascii(text) : `${ascii(text.slice(0, max))}... (${text.length} characters)`
 }

@@ -18,7 +18,7 @@ import { createBook, signupAdmin, signupAndLogin, type LoggedIn } from '../helpe
 import { jwtClaims, jwtHeader } from '../helpers/jwt.js'
 import { signToken } from '../helpers/keys.js'
 import {
-  fromSchema, hostileString, hostileValue, mutated, urlText, asText, toJson, summarise, uuidSpellings, NUMERIC_TEXTS,
+  ascii, fromSchema, hostileString, hostileValue, mutated, urlText, asText, toJson, summarise, uuidSpellings, NUMERIC_TEXTS,
   type JsonSchema, type SchemaContext
 } from '../helpers/fuzz.js'
 import { OPENAPI_URL } from '../../plugins/external/swagger-ui.js'
@@ -247,6 +247,7 @@ test('fuzz: every route in the OpenAPI document, with schema-made and hostile in
   for (const route of selected) {
     await t.test(`${route.method} ${route.path}`, async (t) => {
       const kept: string[] = []
+      const statuses = new Map<number, number>()
       const bodySchema = route.operation.requestBody?.content['application/json']?.schema
       const accepts = bodySchema === undefined ? undefined : strictly(bodySchema)
       const property = fc.asyncProperty(caseOf(route), async (c) => {
@@ -258,6 +259,7 @@ test('fuzz: every route in the OpenAPI document, with schema-made and hostile in
         const before = await snapshot()
         const res = await app.inject({ method: route.method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) })
         const after = await snapshot()
+        statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
         const problems: string[] = []
         if (res.statusCode >= 500) problems.push(`answered ${res.statusCode}: ${summarise(res.body)}`)
         else if (res.statusCode >= 400) {
@@ -277,13 +279,14 @@ test('fuzz: every route in the OpenAPI document, with schema-made and hostile in
       })
       // No shrinking: the app's state moves on with every case, so a smaller case is no replay.
       const details = await fc.check(property, { seed: SEED, numRuns: runsPerRoute, endOnFailure: true })
+      t.comment(`answers: ${[...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${n}× ${status}`).join(', ')}`)
       if (details.failed) {
         const { errorInstance: e } = details
         // A finding is reported by its message; anything else (a bug of the suite) by its stack.
         const error = e instanceof FuzzFinding ? e.message : e instanceof Error ? e.stack : String(e)
-        t.fail(`case ${details.numRuns} of ${route.method} ${route.path} failed (FUZZ_SEED=${SEED} FUZZ_ROUTE="${route.method} ${route.path}"): ${error}`)
+        t.fail(ascii(`case ${details.numRuns} of ${route.method} ${route.path} failed (FUZZ_SEED=${SEED} FUZZ_ROUTE="${route.method} ${route.path}"): ${error}`))
       } else {
-        for (const finding of kept) t.fail(`${route.method} ${route.path} (FUZZ_SEED=${SEED}): ${finding}`)
+        for (const finding of kept) t.fail(ascii(`${route.method} ${route.path} (FUZZ_SEED=${SEED}): ${finding}`))
         t.pass(`${details.numRuns} cases (FUZZ_SEED=${SEED})`)
       }
     })
