@@ -8,6 +8,7 @@ import AutoLoad from '@fastify/autoload'
 import type { PGlite } from '@electric-sql/pglite'
 import type { Config } from './config/schema.js'
 import { clientErrorHandler, frameworkErrors } from './plugins/app/http/client-errors.js'
+import { requestValidation } from './plugins/app/http/validation.js'
 
 export interface AppOptions {
   // Validated by config/load.ts: from the environment (server.ts) or from a test's values.
@@ -80,14 +81,8 @@ export function serverOptions (config: ServerConfig, stream?: NodeJS.WritableStr
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },
-    ajv: {
-      customOptions: {
-        // Unknown fields are a 422, not silently dropped.
-        removeAdditional: false,
-        coerceTypes: 'array',
-        useDefaults: true
-      }
-    }
+    // Strict JSON bodies, text parts coerced into finite values only: plugins/app/http/validation.ts.
+    schemaController: requestValidation()
   }
 }
 

@@ -2,7 +2,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Email, Password } from './users.js'
 
-// Any string: a malformed token is answered like an unknown one (400 invalid_or_expired_token), not 422.
+// Any string: a malformed token is answered like an unknown one (400 invalid_or_expired_token);
+// only text no request may carry (NUL, a lone surrogate: plugins/app/http/validation.ts) is a 422.
 export const TokenParams = Type.Object({ token: Type.String() })
 export type TokenParams = Static<typeof TokenParams>
 

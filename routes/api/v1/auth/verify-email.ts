@@ -14,7 +14,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'A link already used answers 200 again until it expires (link scanners, double clicks).',
       tags: ['auth'],
       params: TokenParams,
-      response: { 200: MessageSchema, ...errorResponses(400) }
+      response: { 200: MessageSchema, ...errorResponses(400, 422) }
     }
   }, async (request) => {
     const uid = await fastify.accountEmail.verifyEmail(request.params.token)
