@@ -52,6 +52,19 @@ function verifiedTokens () {
   }
 }
 
+// Node keeps the first of several Authorization headers and a proxy in front may read the last,
+// so neither is believed. rawHeaders is the request as sent: name, value, name, value...
+function severalAuthorizations (rawHeaders: readonly string[]): boolean {
+  let seen = false
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]
+    if (name?.length !== 13 || name.toLowerCase() !== 'authorization') continue
+    if (seen) return true
+    seen = true
+  }
+  return false
+}
+
 export default fp(async function authenticate (fastify) {
   const { jwt, revocations } = fastify
 
@@ -89,6 +102,7 @@ export default fp(async function authenticate (fastify) {
     header?.startsWith('Bearer ') === true ? verified[kind].get(header.slice(7)) : undefined
 
   const check = (kind: TokenKind, other: TokenKind, request: FastifyRequest): AppError | undefined => {
+    if (severalAuthorizations(request.raw.rawHeaders)) return new AppError('bad_request', 'Send one Authorization header, not several')
     const header = request.headers.authorization
     const payload = knownToken(kind, header) ?? verifyHeader(kind, other, header)
     if (payload instanceof AppError) return payload

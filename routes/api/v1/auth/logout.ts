@@ -7,6 +7,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.route({
     method: ['GET', 'POST'],
     url: '/logout',
+    config: { changesState: true },
     onRequest: fastify.authenticate,
     schema: {
       summary: 'End this session (local), every other session (others) or all of them (global)',

@@ -5,6 +5,7 @@ import { errorResponses } from '../../../../schemas/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/refresh_token', {
+    config: { changesState: true },
     onRequest: fastify.authenticateRefresh,
     schema: {
       summary: 'Exchange a refresh token for a new token pair (the old refresh token is rotated out)',

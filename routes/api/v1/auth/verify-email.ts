@@ -7,8 +7,7 @@ import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/verify/:token', {
-    // It changes state, so no HEAD twin.
-    exposeHeadRoute: false,
+    config: { changesState: true },
     schema: {
       summary: 'Verify the e-mail address a verification link was sent to',
       description: 'A link already used answers 200 again until it expires (link scanners, double clicks).',

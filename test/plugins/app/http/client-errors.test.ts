@@ -51,6 +51,9 @@ test('a body that never arrives gets 408 in the error shape after REQUEST_TIMEOU
   t.equal(slow.headers.connection, 'close')
   t.equal(await app.db.selectFrom('users').select('uid').where('email', '=', email).executeTakeFirst(), undefined, 'no account was made')
 
+  // Headers announcing a body, and no body at all.
+  followsContract(t, await rawRequest(port, head('POST /api/v1/auth/login HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 60')), 408, 'request_timeout', app.securityHeaders)
+
   // Headers that never end meet HEADERS_TIMEOUT.
   followsContract(t, await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: x\r\n'), 408, 'request_timeout', app.securityHeaders)
 
