@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { build, TEST_SECRET } from '../../../helper.js'
 import { bearer, errorCode, signupAndLogin } from '../../../helpers/fixtures.js'
 import { jwtClaims, jwtHeader } from '../../../helpers/jwt.js'
-import { signToken } from '../../../helpers/keys.js'
+import { keyIn, keyPairApp, privateKeyOf, signToken } from '../../../helpers/keys.js'
 import { IAT_SKEW_SECONDS } from '../../../../plugins/app/auth/jwt.js'
 
 type Claims = Record<string, unknown>
@@ -89,4 +89,19 @@ test('an access token dressed as a refresh token is refused by both kinds of rou
   const dressed = resign(access, (c) => ({ ...c, refresh: true, aud: 'bookly:refresh' }))
   t.equal(errorCode(await app.inject({ url: '/api/v1/auth/refresh_token', headers: bearer(dressed) })), 'invalid_token')
   t.equal(errorCode(await app.inject({ url: '/api/v1/auth/me', headers: bearer(dressed) })), 'invalid_token')
+})
+
+test('with key pairs too: a token the current private key signed with claims Bookly never mints is 401 invalid_token', async (t) => {
+  const app = await keyPairApp(t, 'EdDSA')
+  const { access } = await signupAndLogin(app)
+  const privateKey = privateKeyOf(await keyIn(app, 'current'))
+  const me = (change: (claims: Claims) => Claims) =>
+    app.inject({ url: '/api/v1/auth/me', headers: bearer(signToken(jwtHeader(access), change(jwtClaims(access)), { privateKey })) })
+
+  t.equal((await me((c) => c)).statusCode, 200, 'the control: the same claims signed again pass')
+  for (const name of ['numeric sid', 'missing iss', 'wrong aud', 'refresh claim of the other kind', 'iat in the future', 'user a string']) {
+    const change = badClaims[name]
+    if (change === undefined) throw new Error(`no case ${name}`)
+    t.equal(errorCode(await me(change)), 'invalid_token', name)
+  }
 })
