@@ -43,7 +43,6 @@ interface Parameter { name: string, in: string, schema: JsonSchema }
 interface Operation {
   parameters?: Parameter[]
   requestBody?: { content: Record<string, { schema: JsonSchema }> }
-  security?: unknown[]
 }
 interface Route { method: string, path: string, operation: Operation }
 
