@@ -1,9 +1,9 @@
 // How requests are validated (the `schemaController` server option): JSON bodies strictly, with no
 // type coercion; query strings, path parameters and headers, which are text, coerced into the
-// schema's types, numbers only from decimal digits and into finite values. In every part, a string with NUL (PostgreSQL cannot
-// store it) or a lone surrogate (stored as U+FFFD, so not as sent) is refused, and `uuid` means the
-// canonical 8-4-4-4-12 form; a schema's top-level uuid fields (the path ids) are lower-cased before
-// any handler compares them, so an id in upper case is still the caller's own.
+// schema's types, numbers only from decimal digits and into finite values. In every part, a string
+// with NUL (PostgreSQL cannot store it) or a lone surrogate (stored as U+FFFD, so not as sent) is
+// refused, and `uuid` means the canonical 8-4-4-4-12 form; a schema's top-level uuid fields (the
+// path ids) are lower-cased before any handler compares them, so an upper-case id is still the same.
 // With a custom compiler Fastify no longer lower-cases header schemas, so one naming a header in
 // any other case (which could never match Node's lower-cased headers) fails at start.
 import AjvCompiler from '@fastify/ajv-compiler'
