@@ -1,7 +1,9 @@
 // Bookly's abuse limits over @fastify/rate-limit's counters: per IP on the auth routes, signup and
-// change_password; per account for failed logins only, so the owner is never the one locked out
-// for longer than LOGIN_FAILURE_WINDOW, and successful logins never count; and per address and per IP
-// for the requests that send mail, where being over the limit changes nothing in the answer.
+// change_password; per account for failed password checks only (login's and change_password's, one
+// count), so the owner is never the one locked out for longer than LOGIN_FAILURE_WINDOW, a stolen
+// access token gives no more guesses than the login form, and successful checks never count; and
+// per address and per IP for the requests that send mail, where being over the limit changes
+// nothing in the answer.
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { normalizeIP } from '@fastify/rate-limit'
@@ -20,6 +22,10 @@ export interface AbuseLimits {
   // Throws 429 while the account named in the login body has used up its failures.
   loginAllowed: Hook
   loginFailed: (request: FastifyRequest) => Promise<void>
+  // The same count for a password check of a known account (change_password): throws 429 while the
+  // account has used up its failures; a failure counts as a failed login.
+  passwordCheckAllowed: (request: FastifyRequest, email: string) => Promise<void>
+  passwordCheckFailed: (request: FastifyRequest, email: string) => Promise<void>
   // Counts a mail request (resend_verification, password-reset-request) against the client's IP and
   // the body's address; false once either is over its limit: then no mail goes out, and the answer is
   // the usual one.
@@ -34,11 +40,14 @@ declare module 'fastify' {
 
 const byIp = (name: string) => (request: FastifyRequest) => `${name}:${normalizeIP(request.ip)}`
 
-// Canonical form computed here, so the key never depends on the route's preValidation having run.
-const byEmail = (name: string) => (request: FastifyRequest): string => {
+const bodyEmail = (request: FastifyRequest): string => {
   const email = (request.body as { email?: unknown } | undefined)?.email
-  return `${name}:${typeof email === 'string' ? canonicalEmail(email) : ''}`
+  return typeof email === 'string' ? email : ''
 }
+
+// Canonical form computed here, so the key never depends on the route's preValidation having run.
+const byEmail = (name: string, emailOf = bodyEmail) => (request: FastifyRequest): string =>
+  `${name}:${canonicalEmail(emailOf(request))}`
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>
 
@@ -78,7 +87,16 @@ export default fp(async function abuseLimits (fastify) {
     }
   }
 
-  const failures = counter(LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURE_WINDOW, byEmail('login-account'))
+  // One counter for both routes (a counter's memory store is its own): the account is the login
+  // body's, or the one a password check named.
+  const checkedAccount = new WeakMap<FastifyRequest, string>()
+  const failures = counter(LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURE_WINDOW,
+    byEmail('login-account', (request) => checkedAccount.get(request) ?? bodyEmail(request)))
+  // A peek: checking does not count, only a failure does.
+  const accountAllowed = async (request: FastifyRequest) => {
+    const limit = await failures(request, { increment: false })
+    if (!limit.isAllowed && limit.remaining === 0) throw retryAfter('rate_limited', limit.ttl / 1000)
+  }
   const mailPerIp = within(counter(MAIL_REQUESTS_PER_IP, MAIL_REQUEST_WINDOW, byIp('mail-ip')))
   const mailPerAddress = within(counter(MAIL_REQUESTS_PER_ADDRESS, MAIL_REQUEST_WINDOW, byEmail('mail-address')))
 
@@ -86,12 +104,16 @@ export default fp(async function abuseLimits (fastify) {
     authPerIp: perIp('auth-ip', AUTH_RATE_LIMIT, AUTH_RATE_WINDOW),
     signupPerIp: perIp('signup-ip', SIGNUP_RATE_LIMIT, SIGNUP_RATE_WINDOW),
     changePasswordPerIp: perIp('change-password-ip', CHANGE_PASSWORD_RATE_LIMIT, CHANGE_PASSWORD_RATE_WINDOW),
-    async loginAllowed (request) {
-      // A peek: checking does not count, only a failure does (loginFailed).
-      const limit = await failures(request, { increment: false })
-      if (!limit.isAllowed && limit.remaining === 0) throw retryAfter('rate_limited', limit.ttl / 1000)
-    },
+    loginAllowed: accountAllowed,
     async loginFailed (request) {
+      await failures(request)
+    },
+    async passwordCheckAllowed (request, email) {
+      checkedAccount.set(request, email)
+      await accountAllowed(request)
+    },
+    async passwordCheckFailed (request, email) {
+      checkedAccount.set(request, email)
       await failures(request)
     },
     // An IP over its limit does not also use up the address's allowance.

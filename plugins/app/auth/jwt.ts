@@ -2,16 +2,20 @@
 // signer and verifier per key: the key store's current key signs, and a token is verified only
 // with the key its header's `kid` names, among the keys this instance holds. Nothing a header
 // points at (jku, x5u, jwk) is fetched or trusted. Each kind has its own audience and `typ`,
-// and each verifier pins its key's algorithm, so one kind never passes for the other.
+// and each verifier pins its key's algorithm, so one kind never passes for the other. After the
+// signature, the claims are checked against their schema: a token our key signed with claims we
+// never mint (a numeric sid, another audience, a refresh claim on an access token) is refused too.
 import fp from 'fastify-plugin'
+import { Ajv } from 'ajv'
+import formats from 'ajv-formats'
 import { createSigner, createVerifier, TokenError } from 'fast-jwt'
-import { ISSUER, TOKEN_KINDS, type TokenKind, type TokenPayload } from '../../../schemas/tokens.js'
+import { ISSUER, TOKEN_KINDS, verifiedClaims, type TokenKind, type TokenPayload } from '../../../schemas/tokens.js'
 import type { SigningMaterial, VerificationKey } from '../keys/key-store.js'
 
 export interface TokenCodec {
   sign (payload: TokenPayload, key: SigningMaterial): string
   // Throws unless the token is valid.
-  verify<T = TokenPayload> (token: string): T
+  verify (token: string): TokenPayload
 }
 
 declare module 'fastify' {
@@ -41,6 +45,23 @@ function kidOf (token: string): string | undefined {
 type Sign = (payload: TokenPayload) => string
 type Verify = (token: string) => unknown
 
+// How far ahead of this instance's clock another instance's may be when it issues a token.
+export const IAT_SKEW_SECONDS = 60
+
+// Strict: a claim is taken as signed, never coerced.
+const ajv = new Ajv({ coerceTypes: false })
+formats.default(ajv)
+
+function claimsChecker (kind: TokenKind) {
+  const valid = ajv.compile<TokenPayload>(verifiedClaims(kind))
+  return (payload: unknown): TokenPayload => {
+    if (!valid(payload)) throw new TokenError(TokenError.codes.invalidPayload, 'The token\'s claims do not match their schema.')
+    if (payload.iat > Date.now() / 1000 + IAT_SKEW_SECONDS) throw new TokenError(TokenError.codes.inactive, 'The token is issued in the future.')
+    if (payload.user.user_uid !== payload.sub) throw new TokenError(TokenError.codes.invalidClaimValue, 'The token\'s user is not its subject.')
+    return payload
+  }
+}
+
 export default fp(async function jwt (fastify) {
   const { keyStore } = fastify
 
@@ -49,6 +70,7 @@ export default fp(async function jwt (fastify) {
     // By key object: the key store keeps a key's object while the key lives.
     const signers = new WeakMap<SigningMaterial, Sign>()
     const verifiers = new WeakMap<VerificationKey, Verify>()
+    const checkClaims = claimsChecker(kind)
 
     const signerFor = (key: SigningMaterial): Sign => {
       let signer = signers.get(key)
@@ -67,9 +89,9 @@ export default fp(async function jwt (fastify) {
           algorithms: [key.alg],
           allowedIss: ISSUER,
           allowedAud: aud,
-          checkTyp: typ,
+          // Which claims must be there, and how, is the claims schema's to say (checkClaims).
           // Verified tokens are remembered by the authenticate plugin, keyed by the token itself.
-          requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp', 'user']
+          checkTyp: typ
         })
         verifiers.set(key, verifier)
       }
@@ -78,13 +100,13 @@ export default fp(async function jwt (fastify) {
 
     return {
       sign: (payload, key) => signerFor(key)(payload),
-      verify<T> (token: string): T {
+      verify (token: string): TokenPayload {
         const keys = keyStore.verifying(kidOf(token))
         if (keys === undefined) throw new TokenError(TokenError.codes.invalidKey, 'The token names no key this service holds.')
         // Several keys only for HMAC's former secrets: the next one is tried when the signature did not match.
         for (const [i, key] of keys.entries()) {
           try {
-            return verifierFor(key)(token) as T
+            return checkClaims(verifierFor(key)(token))
           } catch (err) {
             if (i === keys.length - 1 || (err as TokenError).code !== TokenError.codes.invalidSignature) throw err
           }

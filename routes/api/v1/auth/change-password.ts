@@ -6,10 +6,10 @@ import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { usersRepository, passwords, sessionService, accountTokensRepository } = fastify
+  const { usersRepository, passwords, sessionService, accountTokensRepository, abuseLimits } = fastify
 
   fastify.post('/change_password', {
-    onRequest: [fastify.abuseLimits.changePasswordPerIp, fastify.authenticate],
+    onRequest: [abuseLimits.changePasswordPerIp, fastify.authenticate],
     schema: {
       operationId: 'changePassword',
       summary: 'Change your password; every other session ends',
@@ -23,7 +23,12 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     const { current_password: current, new_password: next } = request.body
     const user = await usersRepository.findByUid(request.user.sub)
     if (user === undefined) throw new AppError('invalid_token')
-    if (!await passwords.verify(user.password_hash, current, request.socket)) throw new AppError('invalid_password')
+    // Guesses of the current password count as failed logins of the account, from any IP.
+    await abuseLimits.passwordCheckAllowed(request, user.email)
+    if (!await passwords.verify(user.password_hash, current, request.socket)) {
+      await abuseLimits.passwordCheckFailed(request, user.email)
+      throw new AppError('invalid_password')
+    }
     await usersRepository.setPasswordHash(user.uid, await passwords.hash(next, request.socket))
     await accountTokensRepository.voidPasswordResets(user.uid)
     const ended = await sessionService.endUserSessions(user.uid, 'password_changed', request.user.sid)

@@ -56,6 +56,30 @@ for (const store of ['memory', 'redis'] as const) {
     t.equal((await login(app, other.email, PASSWORD)).statusCode, 200, 'another account is unaffected')
   })
 
+  test(`${store}: wrong current passwords at change_password count as failed logins of the account, across IPs`, async (t) => {
+    const app = await build(t, { config: { ...storeConfig(t), LOGIN_FAILURES_PER_ACCOUNT: 3, LOGIN_FAILURE_WINDOW: 900 } })
+    const victim = await signupAndLogin(app)
+    const change = (current: string, remoteAddress: string) => app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/change_password',
+      headers: bearer(victim.access),
+      payload: { current_password: current, new_password: 'another good password' },
+      remoteAddress
+    })
+    t.equal(errorCode(await change('wrong password', '10.1.0.1')), 'invalid_password', 'failure 1')
+    t.equal(errorCode(await login(app, victim.email, 'wrong password', '10.1.0.2')), 'invalid_email_or_password', 'failure 2, at login')
+    t.equal(errorCode(await change('wrong password', '10.1.0.3')), 'invalid_password', 'failure 3')
+    // Over the limit, even the right password is refused on both routes.
+    assertRateLimited(t, await change(PASSWORD, '10.1.1.1'), 900, 'change_password with the right password')
+    assertRateLimited(t, await login(app, victim.email, PASSWORD, '10.1.1.2'), 900, 'login with the right password')
+    assertRateLimited(t, await change('wrong password', '10.1.1.3'), 900, 'another guess')
+
+    const other = await signupAndLogin(app)
+    t.equal((await login(app, other.email, PASSWORD)).statusCode, 200, 'another account is unaffected')
+    const row = await app.db.selectFrom('users').select('password_hash').where('uid', '=', victim.uid).executeTakeFirstOrThrow()
+    t.ok(await app.passwords.verify(row.password_hash, PASSWORD), 'the password is unchanged')
+  })
+
   test(`${store}: successful logins do not count against the account`, async (t) => {
     const app = await build(t, { config: { ...storeConfig(t), LOGIN_FAILURES_PER_ACCOUNT: 2 } })
     const user = await signupAndLogin(app)
