@@ -34,7 +34,7 @@ function canonical (hash: string): string {
 }
 
 export async function createPasswords (limits: HashLimits): Promise<Passwords> {
-  const run = createHashGate(limits)
+  const { run } = createHashGate(limits)
   // The salt is drawn here, synchronously (16 bytes, as argon2 would): argon2's own draw is a job
   // on libuv's pool, queued among the hashes, and the hash waits for the main thread to pick it up.
   const hash = async (password: string, socket?: CallerSocket) =>
@@ -60,7 +60,7 @@ export async function createPasswords (limits: HashLimits): Promise<Passwords> {
 }
 
 export default fp(async function passwords (fastify) {
-  const { HASH_CONCURRENCY, HASH_QUEUE } = fastify.config
-  const passwords = await createPasswords({ concurrency: HASH_CONCURRENCY, queue: HASH_QUEUE })
+  const { HASH_CONCURRENCY, HASH_MAX_WAIT_MS } = fastify.config
+  const passwords = await createPasswords({ concurrency: HASH_CONCURRENCY, maxWaitMs: HASH_MAX_WAIT_MS })
   fastify.decorate('passwords', passwords)
 }, { name: 'passwords', dependencies: ['env'] })
