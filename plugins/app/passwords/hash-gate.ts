@@ -19,6 +19,9 @@ export interface HashLimits {
 
 export interface HashGate {
   run: <T>(work: () => Promise<T>, socket?: CallerSocket) => Promise<T>
+  // Throws the refusal that a hash arriving now would get, so a route can refuse before it reads
+  // the database: under a sustained overload most requests are refused, and each must be cheap.
+  refuseIfBusy: () => void
   // What admission is judged by, for metrics and tests.
   stats: () => { running: number, waiting: number, meanHashMs: number | undefined }
 }
@@ -62,15 +65,20 @@ export function createHashGate ({ concurrency, maxWaitMs }: HashLimits): HashGat
     }
     waiting = live
   }
+  const refuseIfBusy = () => {
+    if (running < concurrency) return
+    // Clients that have left hold places that no one will use: let them go before refusing.
+    if (expectedWaitMs() > maxWaitMs) dropDeparted()
+    const wait = expectedWaitMs()
+    if (wait > maxWaitMs) throw retryAfter('overloaded', wait / 1000)
+  }
   return {
+    refuseIfBusy,
     async run<T> (work: () => Promise<T>, socket?: CallerSocket): Promise<T> {
+      refuseIfBusy()
       if (running < concurrency) {
         running++
       } else {
-        // Clients that have left hold places that no one will use: let them go before refusing.
-        if (expectedWaitMs() > maxWaitMs) dropDeparted()
-        const wait = expectedWaitMs()
-        if (wait > maxWaitMs) throw retryAfter('overloaded', wait / 1000)
         await new Promise<void>((resolve, reject) => waiting.push({ socket, resolve, reject }))
       }
       try {

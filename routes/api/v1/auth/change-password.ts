@@ -8,7 +8,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { usersRepository, passwords, sessionService, accountTokensRepository } = fastify
 
   fastify.post('/change_password', {
-    onRequest: [fastify.abuseLimits.changePasswordPerIp, fastify.authenticate],
+    onRequest: [passwords.refuseIfBusy, fastify.abuseLimits.changePasswordPerIp, fastify.authenticate],
     schema: {
       summary: 'Change your password; every other session ends',
       tags: ['auth'],

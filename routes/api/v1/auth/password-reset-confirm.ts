@@ -7,6 +7,7 @@ import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/password-reset-confirm/:token', {
+    onRequest: fastify.passwords.refuseIfBusy,
     schema: {
       summary: 'Set a new password with a reset link; every session of the account ends',
       description: 'Also voids the account\'s other reset links and marks its e-mail address verified.',

@@ -105,3 +105,13 @@ test('every hash has a salt of its own: 16 random bytes, in the PHC string argon
   for (const hash of hashes) t.ok(await passwords.verify(hash, PASSWORD), 'each verifies')
   t.notOk(await passwords.verify(hashes[0], `${PASSWORD}!`), 'and refuses another password')
 })
+
+test('a refusal is cheap: it comes before the body is validated or the database asked', async (t) => {
+  const app = await build(t, { config: { HASH_CONCURRENCY: 1, HASH_MAX_WAIT_MS: 1 } })
+  const holding = app.passwords.hash(PASSWORD) // the one slot, for the length of a hash
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'not an e-mail' } })
+  t.equal(res.statusCode, 503, 'not the 422 that the body would get')
+  t.same(res.json(), OVERLOADED)
+  await holding
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'not an e-mail' } })).statusCode, 422, 'once the slot is free')
+})
