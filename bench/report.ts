@@ -159,6 +159,9 @@ export function resultRows (results: Results): Row[] {
     }
     if (target === undefined) return figures
     if (results.unavailable.has(name)) return { ...figures, rps: 'not available', against: 'against' in target ? target.against : '' }
+    // Left out of this run (BENCH_ONLY): nothing to judge.
+    const ran = scenario.drive.kind === 'peak rss' ? results.peakRss.has(name) : results.runs.has(name)
+    if (!ran) return { ...figures, ratio: 'not run' }
     const judged = { ...figures, ...judge(name, target) }
     if (scenario.alsoAgainst === undefined) return judged
     return { ...judged, ratio: `${judged.ratio} (${fixed(rpsRatio(name, scenario.alsoAgainst), 3)} of ${scenario.alsoAgainst})` }
