@@ -1,4 +1,4 @@
-// Child processes of a bench run: the services, the bare baseline server and the raw argon2 loops.
+// Child processes of a bench run: the services, the bare baseline servers and the raw argon2 loops.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -139,9 +139,8 @@ export interface RawArgon2 {
 }
 
 // One child process for every raw argon2 measurement, started once so its start-up is not paid per
-// repetition. It runs on Node's default libuv pool (4 threads unless UV_THREADPOOL_SIZE is set),
-// while the service's preload sizes its pool to HASH_CONCURRENCY: bench/README.md says what that
-// difference does to the login ratio.
+// repetition. Its libuv pool has the size `env` gives it: run.ts gives it as many threads as the
+// service hashes with (HASH_CONCURRENCY), since a larger pool on the same cores hashes slower.
 export async function startRawArgon2 (env: NodeJS.ProcessEnv, cwd: string): Promise<RawArgon2> {
   const child = spawn(process.execPath, nodeArgsFor(join(repoRoot, 'bench/argon2-throughput.ts')), {
     cwd, env, stdio: ['pipe', 'pipe', 'pipe']

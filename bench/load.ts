@@ -15,6 +15,12 @@ export interface LoadSpec {
   body?: string
   // Dynamic requests (a new e-mail each time, a chained refresh token).
   requests?: autocannon.Request[]
+  // One request per connection, all at once, instead of a load for `duration`.
+  once?: boolean
+  // Requests per second over all connections (an open-loop rate), instead of as fast as answered.
+  overallRate?: number
+  // Answers with this status are counted as shed, not as errors.
+  shedStatus?: number
 }
 
 export interface Measurement {
@@ -27,6 +33,9 @@ export interface Measurement {
   // Responses with another status than expected, connection errors and timeouts.
   failures: number
   failureDetail: string
+  // Responses with the spec's shedStatus, and those per second.
+  shed: number
+  shedRps: number
 }
 
 export function percentile (sorted: ArrayLike<number>, p: number): number {
@@ -34,7 +43,7 @@ export function percentile (sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
 }
 
-export function summarise (latencies: number[], seconds: number, cpu: number, failures = 0, failureDetail = ''): Measurement {
+export function summarise (latencies: number[], seconds: number, cpu: number, failures = 0, failureDetail = '', shed = 0): Measurement {
   const sorted = Float64Array.from(latencies).sort()
   return {
     rps: latencies.length / seconds,
@@ -43,7 +52,9 @@ export function summarise (latencies: number[], seconds: number, cpu: number, fa
     responses: latencies.length,
     cpuMs: (cpu * 1000) / latencies.length,
     failures,
-    failureDetail
+    failureDetail,
+    shed,
+    shedRps: shed / seconds
   }
 }
 
@@ -62,10 +73,14 @@ export async function runLoad (spec: LoadSpec): Promise<Measurement> {
     method: spec.method ?? 'GET',
     headers: { 'content-type': 'application/json', ...spec.headers },
     body: spec.body,
-    requests: spec.requests
+    requests: spec.requests,
+    ...(spec.once === true ? { amount: spec.connections } : {}),
+    ...(spec.overallRate === undefined ? {} : { overallRate: spec.overallRate })
   }, (err, result) => finish(err, result))
+  let shed = 0
   instance.on('response', (_client, status, _bytes, time) => {
     if (status === spec.expectStatus) latencies.push(time)
+    else if (status === spec.shedStatus) shed++
     else unexpected.set(status, (unexpected.get(status) ?? 0) + 1)
   })
   const result = await done
@@ -75,5 +90,5 @@ export async function runLoad (spec: LoadSpec): Promise<Measurement> {
     ...[...unexpected].map(([status, n]) => `${n}× HTTP ${status}`),
     ...(result.errors > 0 ? [`${result.errors} connection errors (${result.timeouts} timeouts)`] : [])
   ].join(', ')
-  return summarise(latencies, result.duration, cpu, bad + result.errors, detail)
+  return summarise(latencies, result.duration, cpu, bad + result.errors, detail, shed)
 }

@@ -75,6 +75,8 @@ export interface PeakRss {
 
 export interface Results {
   runs: Map<string, Measurement[]>
+  // By `${scenario} | ${other}`: for each run of the scenario, the other's run measured next to it.
+  pairs: Map<string, Array<Measurement | undefined>>
   // By the name of the peak RSS scenario.
   peakRss: Map<string, PeakRss[]>
   // Scenarios this build cannot serve (no books API yet).
@@ -82,25 +84,46 @@ export interface Results {
   connections: Record<Connections, number>
   // Smoke runs are too short to judge a target by.
   judged: boolean
+  // The service's HASH_CONCURRENCY and HASH_MAX_WAIT_MS, for the overload's budget.
+  hashThreads: number
+  hashMaxWaitMs: number
 }
 
-type Field = keyof Pick<Measurement, 'rps' | 'p50' | 'p99' | 'cpuMs'>
+type Field = keyof Pick<Measurement, 'rps' | 'p50' | 'p99' | 'cpuMs' | 'shedRps'>
 
 export function resultRows (results: Results): Row[] {
   const med = (name: string, field: Field) => median((results.runs.get(name) ?? []).map((m) => m[field]))
-  // Run i of a scenario was measured right next to run i of its baseline: compare them pairwise,
+  // Each run of a scenario was measured right next to a run of its baseline: compare them pairwise,
   // so a burst of load from elsewhere on the machine moves one ratio, not the median.
   const pairedMedian = (name: string, against: string, field: Field, f: (a: number, b: number) => number) => {
-    const others = results.runs.get(against) ?? []
+    const others = results.pairs.get(`${name} | ${against}`) ?? []
     return median((results.runs.get(name) ?? []).map((m, i) => f(m[field], others[i]?.[field] ?? Number.NaN)))
   }
+  const rpsRatio = (name: string, against: string) => pairedMedian(name, against, 'rps', (a, b) => a / b)
   const verdict = (ok: boolean) => !results.judged ? '(smoke)' : ok ? 'yes' : 'NO'
 
   const judge = (name: string, target: Target): Partial<Row> => {
     switch (target.kind) {
       case 'throughput': {
-        const ratio = pairedMedian(name, target.against, 'rps', (a, b) => a / b)
+        const ratio = rpsRatio(name, target.against)
         return { against: target.against, ratio: fixed(ratio, 3), met: verdict(ratio >= target.atLeast) }
+      }
+      case 'all served': {
+        const all = (results.runs.get(name) ?? []).every((m) => m.failures === 0 && m.shed === 0)
+        return { ratio: all ? 'all answered' : 'some refused', met: verdict(all) }
+      }
+      case 'overload': {
+        const goodput = rpsRatio(name, target.against)
+        // One hash: the raw baseline's threads over its rate.
+        const oneHashMs = (1000 * results.hashThreads) / med(target.against, 'rps')
+        const budgetMs = results.hashMaxWaitMs + oneHashMs
+        const p99 = med(name, 'p99')
+        const shed = (results.runs.get(name) ?? []).every((m) => m.shed > 0)
+        return {
+          against: target.against,
+          ratio: `goodput ${fixed(goodput, 3)}, ${fixed(med(name, 'shedRps'))} shed/s, p99 ${fixed(p99, 0)} of ${fixed(budgetMs, 0)} ms`,
+          met: verdict(goodput >= target.goodputAtLeast && p99 <= budgetMs && shed)
+        }
       }
       case 'p50 spread': {
         const spread = pairedMedian(name, target.against, 'p50', (a, b) => Math.abs(a - b) / Math.min(a, b))
@@ -136,7 +159,12 @@ export function resultRows (results: Results): Row[] {
     }
     if (target === undefined) return figures
     if (results.unavailable.has(name)) return { ...figures, rps: 'not available', against: 'against' in target ? target.against : '' }
-    return { ...figures, ...judge(name, target) }
+    // Left out of this run (BENCH_ONLY): nothing to judge.
+    const ran = scenario.drive.kind === 'peak rss' ? results.peakRss.has(name) : results.runs.has(name)
+    if (!ran) return { ...figures, ratio: 'not run' }
+    const judged = { ...figures, ...judge(name, target) }
+    if (scenario.alsoAgainst === undefined) return judged
+    return { ...judged, ratio: `${judged.ratio} (${fixed(rpsRatio(name, scenario.alsoAgainst), 3)} of ${scenario.alsoAgainst})` }
   }
   return scenarios.map(row)
 }
@@ -147,6 +175,8 @@ function targetText (target: Target): string {
     case 'p50 spread': return `≤ ${fixed(target.atMost * 100, 0)}%`
     case 'report': return 'report'
     case 'peak rss': return `< ${target.belowMb} MB`
+    case 'all served': return 'none refused'
+    case 'overload': return `some shed, p99 ≤ wait budget + 1 hash, goodput ≥ ${target.goodputAtLeast.toFixed(2)}`
   }
 }
 

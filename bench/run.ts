@@ -20,22 +20,31 @@ const envNumber = (name: string, fallback: number) => {
 }
 // Smoke: the same code with tiny durations, checking that every scenario still runs.
 const settings = smoke
-  ? { duration: 1, repeat: 1, warmup: 0, connections: 2, hashConnections: 2 }
+  ? { duration: 1, repeat: 1, warmup: 0, connections: 2, hashConnections: 2, burst: 4, overloadConnections: 8 }
   : {
       duration: envNumber('BENCH_DURATION', 10),
       repeat: Math.max(1, Math.round(envNumber('BENCH_REPEAT', 3))),
       warmup: envNumber('BENCH_WARMUP', 1),
       connections: envNumber('BENCH_CONNECTIONS', 10),
-      // argon2-bound scenarios: twice HASH_CONCURRENCY (= CPUs), so a hash is always queued, and
-      // well inside the default hash capacity (3 x CPUs), so none is refused with 503.
-      hashConnections: envNumber('BENCH_HASH_CONNECTIONS', 2 * availableParallelism())
+      // argon2-bound scenarios: 20 connections, so hashes always queue, and with the default
+      // HASH_MAX_WAIT_MS (2 s) none should be refused.
+      hashConnections: envNumber('BENCH_HASH_CONNECTIONS', 20),
+      burst: envNumber('BENCH_BURST', 50),
+      // The overload's admitted requests wait up to HASH_MAX_WAIT_MS each: three times the service's
+      // capacity needs some hundreds of connections open.
+      overloadConnections: envNumber('BENCH_OVERLOAD_CONNECTIONS', 300)
     }
 const { duration, repeat, warmup } = settings
 const connectionCounts: Record<Connections, number> = {
   http: settings.connections,
   hash: settings.hashConnections,
-  'half of hash': Math.max(1, Math.floor(settings.hashConnections / 2))
+  'half of hash': Math.max(1, Math.floor(settings.hashConnections / 2)),
+  burst: settings.burst,
+  overload: settings.overloadConnections
 }
+// The service's hashing threads (HASH_CONCURRENCY, sized by its preload) and wait budget, as it will read them.
+const hashThreads = Number(process.env.HASH_CONCURRENCY ?? '') || availableParallelism()
+const hashMaxWaitMs = Number(process.env.HASH_MAX_WAIT_MS ?? '') || 2000
 
 const started = performance.now()
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`
@@ -43,22 +52,33 @@ const progress = (message: string) => console.error(`[${elapsed()}] ${message}`)
 const run = promisify(execFile)
 const problems: string[] = []
 const runs = new Map<string, Measurement[]>()
+// The latest measurement of each scenario, warm-ups included: what an open-loop rate is taken from.
+const latest = new Map<string, Measurement>()
+// By scenario: for each of its runs, the run of the scenario it is compared with measured just
+// before it (alternately) or with it (at the same time).
+const pairs = new Map<string, Array<Measurement | undefined>>()
 // By the name of the peak RSS scenario.
 const peakRss = new Map<string, PeakRss[]>()
 const cleanups: Array<() => Promise<void>> = []
 let service: Child | undefined
 let eddsaService: Child | undefined
 let baseline: Child | undefined
+let bareBaseline: Child | undefined
 
 function record (name: string, m: Measurement): void {
   progress(`${name}: ${fixed(m.rps)} req/s, p50 ${fixed(m.p50, 2)} ms, p99 ${fixed(m.p99, 2)} ms, ${fixed(m.cpuMs, 3)} CPU ms/req`)
   if (m.failures > 0) problems.push(`${name}: ${m.failureDetail}`)
   if (m.responses === 0) problems.push(`${name}: no successful response`)
   runs.set(name, [...(runs.get(name) ?? []), m])
+  latest.set(name, m)
+  const scenario = scenarioNamed(name)
+  for (const against of [scenario.target !== undefined && 'against' in scenario.target ? scenario.target.against : undefined, scenario.alsoAgainst]) {
+    if (against !== undefined) pairs.set(`${name} | ${against}`, [...(pairs.get(`${name} | ${against}`) ?? []), runs.get(against)?.at(-1)])
+  }
 }
 
 function checkAlive (): void {
-  for (const child of [service, eddsaService, baseline]) {
+  for (const child of [service, eddsaService, baseline, bareBaseline]) {
     const exit = child?.exited()
     if (exit !== undefined) throw new Error(exit)
   }
@@ -94,15 +114,15 @@ function warmUpProblems (name: string, m: Measurement): void {
 interface Bench {
   servers: Record<Server, Child>
   rawArgon2: RawArgon2
-  // On each service (the baseline has no accounts).
-  fixtures: Record<Exclude<Server, 'baseline'>, Fixtures>
+  // On each service (the baselines have no accounts).
+  fixtures: Record<'service' | 'service (EdDSA)', Fixtures>
 }
 
 // The load an HTTP scenario's drive describes; called before every run.
 function httpLoad (drive: HttpDrive, bench: Bench): () => Promise<LoadSpec> {
   const server = bench.servers[drive.server]
   const { method, path, bodyPerRequest } = drive
-  const fixtures = bench.fixtures[drive.server === 'baseline' ? 'service' : drive.server]
+  const fixtures = bench.fixtures[drive.server === 'service (EdDSA)' ? drive.server : 'service']
   const spec: LoadSpec = {
     url: server.url,
     pid: server.pid,
@@ -112,7 +132,16 @@ function httpLoad (drive: HttpDrive, bench: Bench): () => Promise<LoadSpec> {
     headers: drive.token === 'access' ? { authorization: `Bearer ${fixtures.access}` } : {},
     connections: connectionCounts[drive.connections],
     duration,
-    expectStatus: drive.status
+    expectStatus: drive.status,
+    once: drive.once
+  }
+  const { rate } = drive
+  if (rate !== undefined) {
+    return async () => {
+      const capacity = latest.get(rate.of)?.rps
+      if (capacity === undefined) throw new Error(`no run of "${rate.of}" yet to take a rate from`)
+      return { ...spec, overallRate: Math.ceil(rate.times * capacity), shedStatus: 503 }
+    }
   }
   if (bodyPerRequest !== undefined) {
     const requests = [{ method, path, setupRequest: (req: object) => ({ ...req, body: bodyPerRequest() }) }]
@@ -139,11 +168,13 @@ function httpLoad (drive: HttpDrive, bench: Bench): () => Promise<LoadSpec> {
 
 function scenarioStep ({ name, drive }: Scenario, bench: Bench): Step {
   if (drive.kind === 'argon2') {
+    const measure = async (seconds: number) => {
+      const raw = await bench.rawArgon2.measure(drive.mode, connectionCounts[drive.connections], seconds)
+      return summarise(raw.latencies, raw.seconds, raw.cpuSeconds)
+    }
     return {
-      run: async () => {
-        const raw = await bench.rawArgon2.measure(drive.mode, connectionCounts[drive.connections], duration)
-        record(name, summarise(raw.latencies, raw.seconds, raw.cpuSeconds))
-      }
+      warmUp: async () => latest.set(name, await measure(warmup)),
+      run: async () => record(name, await measure(duration))
     }
   }
   if (drive.kind !== 'http') throw new Error(`${name} is not a load of its own`)
@@ -184,16 +215,21 @@ function simultaneous (members: Scenario[], bench: Bench): Step {
   }
 }
 
+// BENCH_ONLY: a comma list of parts of scenario names; only those scenarios run (with their baselines).
+const only = (process.env.BENCH_ONLY ?? '').split(',').map((part) => part.trim()).filter(Boolean)
+const chosen = (name: string) => only.length === 0 || only.some((part) => name.includes(part))
+
 // The table's order, but a baseline runs with the scenario compared with it: alternately for a
 // throughput target, at the same time for a p50 spread.
 function schedule (): Array<{ together: boolean, members: Scenario[] }> {
-  const pairing = ({ target }: Scenario) => target?.kind === 'throughput' || target?.kind === 'p50 spread' ? target : undefined
-  const baselines = scenarios.flatMap((s) => pairing(s)?.against ?? [])
-  return scenarios.filter((s) => s.drive.kind !== 'peak rss' && !baselines.includes(s.name)).map((s) => {
+  const pairing = ({ target }: Scenario) => target?.kind === 'throughput' || target?.kind === 'p50 spread' || target?.kind === 'overload' ? target : undefined
+  const baselines = scenarios.flatMap((s) => [pairing(s)?.against ?? [], s.alsoAgainst ?? []].flat())
+  return scenarios.filter((s) => s.drive.kind !== 'peak rss' && !baselines.includes(s.name) && chosen(s.name)).map((s) => {
     const target = pairing(s)
+    const context = s.alsoAgainst === undefined ? [] : [scenarioNamed(s.alsoAgainst)]
     return target === undefined
-      ? { together: false, members: [s] }
-      : { together: target.kind === 'p50 spread', members: [scenarioNamed(target.against), s] }
+      ? { together: false, members: [...context, s] }
+      : { together: target.kind === 'p50 spread', members: [scenarioNamed(target.against), ...context, s] }
   })
 }
 
@@ -254,12 +290,15 @@ async function main (): Promise<void> {
   const [databaseUrl, eddsaDatabaseUrl, rawArgon2] = await Promise.all([
     adminUrl === '' ? '' : freshDatabase(adminUrl),
     adminUrl === '' ? '' : freshDatabase(adminUrl),
-    startRawArgon2(childEnv, tmp).then((raw) => {
+    // Raw hashing on as many threads as the service hashes with.
+    startRawArgon2({ ...childEnv, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(hashThreads) }, tmp).then((raw) => {
       cleanups.push(async () => raw.stop())
       return raw
     }),
     startServer({ name: 'baseline server', args: nodeArgsFor(join(repoRoot, 'bench/baseline-server.ts')), env: childEnv, cwd: tmp, readyPath: '/' })
       .then((child) => { baseline = child }),
+    startServer({ name: 'bare baseline server', args: [...nodeArgsFor(join(repoRoot, 'bench/baseline-server.ts')), '--no-logger'], env: childEnv, cwd: tmp, readyPath: '/' })
+      .then((child) => { bareBaseline = child }),
     adminUrl === '' ? initDataDir(dataDir) : undefined,
     adminUrl === '' ? initDataDir(eddsaDataDir) : undefined,
     build()
@@ -276,14 +315,14 @@ async function main (): Promise<void> {
     readyPath: '/health'
   })
   progress('services, baseline server and raw argon2 child started')
-  if (baseline === undefined) throw new Error('baseline server did not start')
+  if (baseline === undefined || bareBaseline === undefined) throw new Error('baseline server did not start')
   const account = async (child: Child): Promise<Fixtures> => {
     const email = await signup(child.url)
     return { email, access: (await login(child.url, email)).access }
   }
   const fixtures = { service: await account(service), 'service (EdDSA)': await account(eddsaService) }
   const { access } = fixtures.service
-  const bench: Bench = { servers: { service, 'service (EdDSA)': eddsaService, baseline }, rawArgon2, fixtures }
+  const bench: Bench = { servers: { service, 'service (EdDSA)': eddsaService, baseline, 'baseline (no logger)': bareBaseline }, rawArgon2, fixtures }
   const unavailable = new Set<string>()
 
   for (const { together, members } of schedule()) {
@@ -298,18 +337,20 @@ async function main (): Promise<void> {
 
   const seconds = (performance.now() - started) / 1000
   const database = adminUrl === '' ? 'embedded PGlite' : 'PostgreSQL'
-  const rows = resultRows({ runs, peakRss, unavailable, connections: connectionCounts, judged: !smoke })
+  const rows = resultRows({ runs, pairs, peakRss, unavailable, connections: connectionCounts, judged: !smoke, hashThreads, hashMaxWaitMs })
   const cpu = cpus()
   const meta = [
     `Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length} cores, ${database}`,
     `${duration} s per run after a ${warmup} s warm-up, median of ${repeat} run(s); total ${fixed(seconds)} s`,
-    `service: node --require dist/preload.cjs dist/server.js, NODE_ENV=production, LOG_LEVEL=warn, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'HASH_CONCURRENCY (preload)'}`,
+    `service: node --require dist/preload.cjs dist/server.js, NODE_ENV=production, LOG_LEVEL=warn, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'HASH_CONCURRENCY (preload)'}, HASH_CONCURRENCY ${hashThreads}, HASH_MAX_WAIT_MS ${hashMaxWaitMs}`,
+    `raw argon2: UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? hashThreads}, as many threads as the service hashes with`,
     'service (EdDSA): the same, with JWT_ALGORITHM=EdDSA on a database of its own'
   ]
   console.log(`\n${textTable(rows)}\n\n${meta.join('\n')}`)
-  if (seconds > 300) console.log('warning: the suite took longer than its 5-minute budget')
+  if (seconds > 420) console.log('warning: the suite took longer than its 7-minute budget')
   if (problems.length > 0) console.log(`\nerrors:\n${problems.map((p) => `  ${p}`).join('\n')}`)
-  if (!smoke) writeFileSync(join(repoRoot, 'bench/RESULTS.md'), resultsMarkdown({ rows, meta, runs, repeat, problems }))
+  // A partial run (BENCH_ONLY) leaves the full run's figures alone.
+  if (!smoke && only.length === 0) writeFileSync(join(repoRoot, 'bench/RESULTS.md'), resultsMarkdown({ rows, meta, runs, repeat, problems }))
 }
 
 try {
@@ -321,6 +362,7 @@ try {
   await service?.stop()
   await eddsaService?.stop()
   await baseline?.stop()
+  await bareBaseline?.stop()
   for (const cleanup of cleanups.reverse()) await cleanup().catch((err: Error) => console.error(`cleanup: ${err.message}`))
 }
 process.exitCode = problems.length > 0 ? 1 : 0

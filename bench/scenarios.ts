@@ -7,12 +7,15 @@ export interface Fixtures {
   access: string
 }
 
-// Connection counts the runner sets (BENCH_CONNECTIONS, BENCH_HASH_CONNECTIONS): HTTP-bound,
-// argon2-bound, and half the argon2-bound count for each of two scenarios driven at once.
-export type Connections = 'http' | 'hash' | 'half of hash'
+// Connection counts the runner sets (BENCH_CONNECTIONS, BENCH_HASH_CONNECTIONS, BENCH_BURST,
+// BENCH_OVERLOAD_CONNECTIONS): HTTP-bound, argon2-bound, half the argon2-bound count for each of two
+// scenarios driven at once, requests sent at the same moment, and enough connections to offer a
+// rate far above what the service can hash.
+export type Connections = 'http' | 'hash' | 'half of hash' | 'burst' | 'overload'
 
-// The service as configured (HS256), the same build signing with an EdDSA key pair, and the bare route.
-export type Server = 'service' | 'service (EdDSA)' | 'baseline'
+// The service as configured (HS256), the same build signing with an EdDSA key pair, the bare route
+// with the service's server options and security headers, and a bare Fastify with no logger.
+export type Server = 'service' | 'service (EdDSA)' | 'baseline' | 'baseline (no logger)'
 
 export interface HttpDrive {
   kind: 'http'
@@ -30,6 +33,11 @@ export interface HttpDrive {
   bodyPerRequest?: () => string
   // Books the account owns before the load; a build without the books API reports "not available".
   books?: number
+  // One request per connection, all sent at once, instead of a load for the run's duration.
+  once?: boolean
+  // An open-loop rate, `times` the req/s of the latest run of the scenario `of`; 503 `overloaded`
+  // answers are then counted as shed, not as errors.
+  rate?: { times: number, of: string }
 }
 
 // Raw argon2 loops at the service's parameters, one per connection.
@@ -53,23 +61,35 @@ export type Target =
   // Medians of req/s and p99 beside those of `against`, without a verdict.
   | { kind: 'report', against: string }
   | { kind: 'peak rss', belowMb: number }
+  // Every request answered with the scenario's status in every run; p99 reported.
+  | { kind: 'all served' }
+  // Run alternately with `against` (raw hashing): some requests shed, the admitted ones' p99 within
+  // the service's HASH_MAX_WAIT_MS plus one hash, and the median paired goodput ratio at least `goodputAtLeast`.
+  | { kind: 'overload', against: string, goodputAtLeast: number }
 
 export interface Scenario {
   name: string
   drive: HttpDrive | Argon2Drive | PeakRssDrive
   target?: Target
+  // Another scenario run alternately with this one too, whose paired req/s ratio is shown for context.
+  alsoAgainst?: string
 }
 
 // In the order of the printed table; the runner runs a baseline in its scenario's turn.
 export const scenarios: Scenario[] = [
   {
-    name: 'bare Fastify route (baseline)',
+    name: 'bare Fastify route + security headers (baseline)',
     drive: { kind: 'http', server: 'baseline', method: 'GET', path: '/', connections: 'http', status: 200 }
+  },
+  {
+    name: 'bare Fastify, no logger (context)',
+    drive: { kind: 'http', server: 'baseline (no logger)', method: 'GET', path: '/', connections: 'http', status: 200 }
   },
   {
     name: 'GET /auth/verify',
     drive: { kind: 'http', server: 'service', method: 'GET', path: '/api/v1/auth/verify', token: 'access', connections: 'http', status: 200 },
-    target: { kind: 'throughput', against: 'bare Fastify route (baseline)', atLeast: 0.85 }
+    target: { kind: 'throughput', against: 'bare Fastify route + security headers (baseline)', atLeast: 0.9 },
+    alsoAgainst: 'bare Fastify, no logger (context)'
   },
   {
     name: 'GET /auth/verify, EdDSA',
@@ -84,6 +104,25 @@ export const scenarios: Scenario[] = [
     name: 'login, correct password',
     drive: { kind: 'http', server: 'service', method: 'POST', path: '/api/v1/auth/login', body: ({ email }) => loginBody(email), connections: 'hash', status: 200 },
     target: { kind: 'throughput', against: 'raw argon2 verify (baseline)', atLeast: 0.9 }
+  },
+  {
+    name: 'login, 50 at once',
+    drive: { kind: 'http', server: 'service', method: 'POST', path: '/api/v1/auth/login', body: ({ email }) => loginBody(email), connections: 'burst', once: true, status: 200 },
+    target: { kind: 'all served' }
+  },
+  {
+    name: 'login, 3× capacity offered',
+    drive: {
+      kind: 'http',
+      server: 'service',
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      body: ({ email }) => loginBody(email),
+      connections: 'overload',
+      rate: { times: 3, of: 'raw argon2 verify (baseline)' },
+      status: 200
+    },
+    target: { kind: 'overload', against: 'raw argon2 verify (baseline)', goodputAtLeast: 0.85 }
   },
   {
     name: 'raw argon2 hash (baseline)',

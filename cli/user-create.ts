@@ -46,7 +46,7 @@ export const userCreate: Command = async (args, context) => {
   const role = values.admin ? 'admin' : 'user'
   const { password, ...profile } = body
   // One command, one hash: the server's concurrency limits do not apply.
-  const passwords = await createPasswords({ concurrency: 1, queue: 0 })
+  const passwords = await createPasswords({ concurrency: 1, maxWaitMs: 0 })
   // Verified: the operator vouches for the address, and no mail is sent (with REQUIRE_VERIFIED_EMAIL
   // the first admin could not log in otherwise).
   const user = await withDatabase(context, async (db) =>

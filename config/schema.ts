@@ -62,9 +62,10 @@ export const ConfigSchema = Type.Object({
   SIGNUP_RATE_WINDOW: Type.Integer({ minimum: 1, default: 3600 }),
   CHANGE_PASSWORD_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
   CHANGE_PASSWORD_RATE_WINDOW: Type.Integer({ minimum: 1, default: 900 }),
-  // Password hashes computed at once, and how many may wait for a slot before new ones get 503.
+  // Password hashes computed at once, and the longest expected wait (ms) for a slot that is still
+  // admitted; beyond it, 503 overloaded at once.
   HASH_CONCURRENCY: Type.Integer({ minimum: 1, default: cpus }),
-  HASH_QUEUE: Type.Integer({ minimum: 0, default: 2 * cpus }),
+  HASH_MAX_WAIT_MS: Type.Integer({ minimum: 0, default: 2000 }),
   // Load shedding: 503 while the event loop lags more than this (ms) or is busier than this share; 0 disables.
   MAX_EVENT_LOOP_DELAY: Type.Integer({ minimum: 0, default: 500 }),
   // Off by default: a server at full throughput with short latencies is busy, not overloaded.

@@ -34,7 +34,7 @@ function testDataDir (): string {
   return dataDir
 }
 
-// Abuse limits and the hashing queue are raised so functional tests never hit them; the tests
+// Abuse limits and the hashing wait are raised so functional tests never hit them; the tests
 // of those limits lower them again.
 export function testConfig (overrides: ConfigValues = {}): Config {
   return parseConfig({
@@ -48,7 +48,7 @@ export function testConfig (overrides: ConfigValues = {}): Config {
     LOGIN_FAILURES_PER_ACCOUNT: 100_000,
     MAIL_REQUESTS_PER_ADDRESS: 100_000,
     MAIL_REQUESTS_PER_IP: 100_000,
-    HASH_QUEUE: 100_000,
+    HASH_MAX_WAIT_MS: 600_000,
     DATA_DIR: testDataDir(),
     // PGlite runs on the test's own event loop; load shedding is tested on its own.
     MAX_EVENT_LOOP_DELAY: 0,

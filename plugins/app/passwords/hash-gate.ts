@@ -1,7 +1,10 @@
-// Admission to password hashing. At most `concurrency` hashes run at once and `queue` wait; past
-// that a request gets 503 `overloaded` at once, instead of every request waiting longer and longer
-// behind the thread pool. A hash whose client has disconnected by its turn (a client timeout, a
-// benchmark's end) is skipped: no one would read its answer, and its slot serves a client still waiting.
+// Admission to password hashing by expected wait. At most `concurrency` hashes run at once; a
+// request that finds every slot busy waits its turn while its expected wait (its place in the
+// line × the measured mean hash time ÷ the concurrency) is at most `maxWaitMs`. Past that it gets
+// 503 `overloaded` at once, with a Retry-After from that expected wait: a burst that the threads
+// clear within the budget is served, a sustained overload is shed cheaply. A hash whose client has
+// disconnected by its turn (a client timeout, a benchmark's end) is skipped: no one would read its
+// answer, and its slot serves a client still waiting.
 import type { Socket } from 'node:net'
 import { retryAfter } from '../http/errors.js'
 
@@ -10,10 +13,22 @@ export type CallerSocket = Pick<Socket, 'destroyed'>
 
 export interface HashLimits {
   concurrency: number
-  queue: number
+  // The longest expected wait for a slot that is still admitted, milliseconds.
+  maxWaitMs: number
 }
 
-const overloaded = () => retryAfter('overloaded', 1)
+export interface HashGate {
+  run: <T>(work: () => Promise<T>, socket?: CallerSocket) => Promise<T>
+  // Throws the refusal that a hash arriving now would get, so a route can refuse before it reads
+  // the database: under a sustained overload most requests are refused, and each must be cheap.
+  refuseIfBusy: () => void
+  // What admission is judged by, for metrics and tests.
+  stats: () => { running: number, waiting: number, meanHashMs: number | undefined }
+}
+
+// Weight of the newest hash time in the running mean: it follows a change of load (a neighbour
+// taking the CPU, a larger HASH_CONCURRENCY) within some ten hashes, and one slow hash moves it little.
+const NEWEST_WEIGHT = 0.2
 
 interface Waiter {
   socket?: CallerSocket
@@ -22,40 +37,61 @@ interface Waiter {
 }
 
 const gone = (socket?: CallerSocket) => socket?.destroyed === true
+const departed = () => retryAfter('overloaded', 1)
 
-// A counting semaphore with a bounded wait list. Waiters whose clients have gone give up their
-// places: to the next waiter when a slot frees, and to a new arrival when the list is full.
-export function createHashGate ({ concurrency, queue }: HashLimits) {
+export function createHashGate ({ concurrency, maxWaitMs }: HashLimits): HashGate {
   let running = 0
   let waiting: Waiter[] = []
+  // Wall time of a hash from its slot to its answer; unknown until the first one (passwords.ts
+  // hashes its decoy at start), and until then everyone is admitted.
+  let meanHashMs: number | undefined
+  const measured = (ms: number) => {
+    meanHashMs = meanHashMs === undefined ? ms : meanHashMs + NEWEST_WEIGHT * (ms - meanHashMs)
+  }
+  // Expected wait of the next arrival, who would be number `waiting.length + 1` in line.
+  const expectedWaitMs = () => ((waiting.length + 1) * (meanHashMs ?? 0)) / concurrency
   const release = () => {
     for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
       if (!gone(next.socket)) return next.resolve()
-      next.reject(overloaded())
+      next.reject(departed())
     }
     running--
   }
   const dropDeparted = () => {
     const live: Waiter[] = []
     for (const waiter of waiting) {
-      if (gone(waiter.socket)) waiter.reject(overloaded())
+      if (gone(waiter.socket)) waiter.reject(departed())
       else live.push(waiter)
     }
     waiting = live
   }
-  return async function run<T> (work: () => Promise<T>, socket?: CallerSocket): Promise<T> {
-    if (running < concurrency) {
-      running++
-    } else {
-      if (waiting.length >= queue) dropDeparted()
-      if (waiting.length >= queue) throw overloaded()
-      await new Promise<void>((resolve, reject) => waiting.push({ socket, resolve, reject }))
-    }
-    try {
-      if (gone(socket)) throw overloaded()
-      return await work()
-    } finally {
-      release()
-    }
+  const refuseIfBusy = () => {
+    if (running < concurrency) return
+    // Clients that have left hold places that no one will use: let them go before refusing.
+    if (expectedWaitMs() > maxWaitMs) dropDeparted()
+    const wait = expectedWaitMs()
+    if (wait > maxWaitMs) throw retryAfter('overloaded', wait / 1000)
+  }
+  return {
+    refuseIfBusy,
+    async run<T> (work: () => Promise<T>, socket?: CallerSocket): Promise<T> {
+      refuseIfBusy()
+      if (running < concurrency) {
+        running++
+      } else {
+        await new Promise<void>((resolve, reject) => waiting.push({ socket, resolve, reject }))
+      }
+      try {
+        if (gone(socket)) throw departed()
+        const started = performance.now()
+        const result = await work()
+        // Only completed hashes: a malformed stored hash fails at once and says nothing of the cost.
+        measured(performance.now() - started)
+        return result
+      } finally {
+        release()
+      }
+    },
+    stats: () => ({ running, waiting: waiting.length, meanHashMs })
   }
 }

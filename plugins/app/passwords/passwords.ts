@@ -1,6 +1,7 @@
 // argon2id hashing at OWASP parameters, admitted through the hash gate, and the decoy verification
 // that makes unknown e-mails cost the same.
 import fp from 'fastify-plugin'
+import type { onRequestHookHandler } from 'fastify'
 import { randomBytes } from 'node:crypto'
 import argon2 from 'argon2'
 import { AppError } from '../http/errors.js'
@@ -20,6 +21,9 @@ export interface Passwords {
   // Returns whether the password matches; a missing hash is checked against a decoy so timing says nothing.
   verify (hash: string | undefined, password: string, socket?: CallerSocket): Promise<boolean>
   needsRehash (hash: string): boolean
+  // onRequest hook of every route that hashes: 503 `overloaded` before the body is read or the
+  // database asked, while a hash arriving now would wait longer than the budget.
+  refuseIfBusy: onRequestHookHandler
 }
 
 declare module 'fastify' {
@@ -34,7 +38,8 @@ function canonical (hash: string): string {
 }
 
 export async function createPasswords (limits: HashLimits): Promise<Passwords> {
-  const run = createHashGate(limits)
+  const gate = createHashGate(limits)
+  const { run } = gate
   // The salt is drawn here, synchronously (16 bytes, as argon2 would): argon2's own draw is a job
   // on libuv's pool, queued among the hashes, and the hash waits for the main thread to pick it up.
   const hash = async (password: string, socket?: CallerSocket) =>
@@ -55,12 +60,16 @@ export async function createPasswords (limits: HashLimits): Promise<Passwords> {
     },
     needsRehash (stored) {
       return argon2.needsRehash(stored, HASH_OPTIONS)
+    },
+    refuseIfBusy (_request, _reply, done) {
+      gate.refuseIfBusy()
+      done()
     }
   }
 }
 
 export default fp(async function passwords (fastify) {
-  const { HASH_CONCURRENCY, HASH_QUEUE } = fastify.config
-  const passwords = await createPasswords({ concurrency: HASH_CONCURRENCY, queue: HASH_QUEUE })
+  const { HASH_CONCURRENCY, HASH_MAX_WAIT_MS } = fastify.config
+  const passwords = await createPasswords({ concurrency: HASH_CONCURRENCY, maxWaitMs: HASH_MAX_WAIT_MS })
   fastify.decorate('passwords', passwords)
 }, { name: 'passwords', dependencies: ['env'] })

@@ -9,7 +9,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { usersRepository, passwords, sessionService, accountTokensRepository, abuseLimits } = fastify
 
   fastify.post('/change_password', {
-    onRequest: [abuseLimits.changePasswordPerIp, fastify.authenticate],
+    onRequest: [passwords.refuseIfBusy, abuseLimits.changePasswordPerIp, fastify.authenticate],
     schema: {
       operationId: 'changePassword',
       summary: 'Change your password; every other session ends',

@@ -11,6 +11,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { REQUIRE_VERIFIED_EMAIL } = fastify.config
 
   fastify.post('/login', {
+    onRequest: passwords.refuseIfBusy,
     preValidation: normaliseEmail,
     preHandler: abuseLimits.loginAllowed,
     schema: {

@@ -8,6 +8,7 @@ import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/password-reset-confirm/:token', {
+    onRequest: fastify.passwords.refuseIfBusy,
     schema: {
       operationId: 'confirmPasswordReset',
       summary: 'Set a new password with a reset link; every session of the account ends',

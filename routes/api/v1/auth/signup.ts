@@ -7,7 +7,7 @@ import { AppError } from '../../../../plugins/app/http/errors.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/signup', {
-    onRequest: fastify.abuseLimits.signupPerIp,
+    onRequest: [fastify.passwords.refuseIfBusy, fastify.abuseLimits.signupPerIp],
     preValidation: normaliseEmail,
     schema: {
       operationId: 'signup',
