@@ -1,11 +1,12 @@
 // Users: small functions over Kysely. E-mails arrive in canonical form (schemas/users.ts).
 import fp from 'fastify-plugin'
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database, NewUser, Role, User } from '../../../db/types.js'
 import type { PaginationQuery } from '../../../schemas/pagination.js'
 import { isUniqueViolation } from '../../../db/errors.js'
 
-export function createUsersRepository (db: Kysely<Database>) {
+// The account functions, over the database or over one transaction (asAdmin).
+function accounts (db: Kysely<Database>) {
   return {
     // lower(email), as the unique index is built, so the lookup is an index scan, not a table scan.
     findByEmail (email: string): Promise<User | undefined> {
@@ -74,6 +75,30 @@ export function createUsersRepository (db: Kysely<Database>) {
     }
   }
 }
+
+type Accounts = ReturnType<typeof accounts>
+
+export function createUsersRepository (db: Kysely<Database>) {
+  return {
+    ...accounts(db),
+
+    // Runs `change` on account `uid` in a transaction, only while `by` is still an enabled admin:
+    // both rows are locked first, in uid order (two admins changing each other at once wait for
+    // each other instead of deadlocking), so two admins demoting each other at once cannot both win.
+    asAdmin<T> (by: string, uid: string, change: (users: Accounts, trx: Transaction<Database>) => Promise<T>): Promise<T | typeof NOT_ADMIN> {
+      return db.transaction().execute(async (trx) => {
+        const rows = await trx.selectFrom('users').select(['uid', 'role', 'disabled_at'])
+          .where('uid', 'in', [by, uid]).orderBy('uid').forUpdate().execute()
+        const actor = rows.find((row) => row.uid === by)
+        if (actor?.role !== 'admin' || actor.disabled_at !== null) return NOT_ADMIN
+        return change(accounts(trx), trx)
+      })
+    }
+  }
+}
+
+// What asAdmin answers when `by` is no longer an enabled admin.
+export const NOT_ADMIN = 'not_admin'
 
 export type UsersRepository = ReturnType<typeof createUsersRepository>
 

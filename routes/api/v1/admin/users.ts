@@ -7,6 +7,7 @@ import { PaginationQuery } from '../../../../schemas/pagination.js'
 import { errorResponses } from '../../../../schemas/errors.js'
 import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
+import { NOT_ADMIN } from '../../../../plugins/app/users/users-repository.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { usersRepository, sessionService } = fastify
@@ -44,7 +45,9 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const { uid } = request.params
     assertNotSelf(request, uid)
-    const result = await usersRepository.changeAccount(uid, request.body)
+    // Made only while the caller is still an admin: two admins demoting each other at once cannot both win.
+    const result = await usersRepository.asAdmin(request.user.sub, uid, (users) => users.changeAccount(uid, request.body))
+    if (result === NOT_ADMIN) throw new AppError('insufficient_permissions')
     if (result === undefined) throw new AppError('user_not_found')
     // Tokens carry the role, so a new role needs new tokens; a disabled account keeps none.
     const reason = result.disabledNow ? 'user_disabled' : result.roleChanged ? 'role_changed' : undefined
@@ -68,10 +71,15 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { uid } = request.params
     assertNotSelf(request, uid)
-    // The delete trigger revokes the sessions too and every instance hears of it; ending them
-    // first makes the cut-off immediate on this instance as well.
-    await sessionService.endUserSessions(uid, 'user_deleted')
-    if (!await usersRepository.delete(uid)) throw new AppError('user_not_found')
+    // The delete trigger revokes the sessions too and every instance hears of it; ending them in
+    // the same transaction and announcing them makes the cut-off immediate on this instance as well.
+    const outcome = await usersRepository.asAdmin(request.user.sub, uid, async (users, trx) => {
+      const ended = await sessionService.endUserSessionsWithin(trx, uid, 'user_deleted')
+      return { deleted: await users.delete(uid), ended }
+    })
+    if (outcome === NOT_ADMIN) throw new AppError('insufficient_permissions')
+    if (!outcome.deleted) throw new AppError('user_not_found')
+    outcome.ended.announce()
     request.log.info({ user: uid, by: request.user.sub }, 'account deleted by admin')
     return reply.code(204).send(null)
   })

@@ -221,3 +221,31 @@ test('an admin token issued before the role was taken away no longer works on bo
   const del = await app.inject({ method: 'DELETE', url: `/api/v1/books/${book.uid}`, headers: bearer(admin.access) })
   assertCutOff(t, [del], 'token_revoked')
 })
+
+// The caller's admin role is checked again under a lock on both accounts, when the change is made:
+// the tokens of both were still admin tokens when the requests arrived.
+test('two admins demoting, disabling or deleting each other at the same moment: one wins, an admin remains', async (t) => {
+  const app = await build(t)
+  const changes = [
+    ['PATCH', { role: 'user' }],
+    ['PATCH', { disabled: true }],
+    ['DELETE', undefined]
+  ] as const
+  for (const [method, payload] of changes) {
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = await Promise.all([signupAdmin(app), signupAdmin(app)])
+      const results = await Promise.all([[a, b], [b, a]].map(([by, target]) => app.inject({
+        method, url: `${url}/${target.uid}`, headers: bearer(by.access), payload
+      })))
+      const label = `${method} ${JSON.stringify(payload)}, round ${round}`
+      const [won, lost] = results[0]?.statusCode === 403 || results[0]?.statusCode === 401 ? [results[1], results[0]] : [results[0], results[1]]
+      t.equal(won?.statusCode, method === 'DELETE' ? 204 : 200, `${label}: one succeeds`)
+      // 403 when its request passed the guard before the other's change; 401 had it come after.
+      t.ok(lost !== undefined && (lost.statusCode === 403 ? errorCode(lost) === 'insufficient_permissions' : lost.statusCode === 401),
+        `${label}: the other is refused: ${lost?.statusCode} ${lost && errorCode(lost)}`)
+      const remaining = await app.db.selectFrom('users').select(['role', 'disabled_at'])
+        .where('uid', 'in', [a.uid, b.uid]).execute()
+      t.equal(remaining.filter((row) => row.role === 'admin' && row.disabled_at === null).length, 1, `${label}: one of the two is still an enabled admin`)
+    }
+  }
+})
