@@ -6,7 +6,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { embeddedDatabase } from './embedded.js'
-import { reportPoolErrors } from './errors.js'
+import { reportPoolErrors, unreachableDatabase } from './errors.js'
 import type { Database } from './types.js'
 
 export type Unlisten = () => Promise<void>
@@ -80,11 +80,18 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
   }
 }
 
-function connectPostgres (connectionString: string, onListenerError?: (err: Error) => void): DatabaseHandle {
+async function connectPostgres (connectionString: string, onListenerError?: (err: Error) => void): Promise<DatabaseHandle> {
   // A server that accepts but never answers fails the query after 5 s (503) instead of hanging it.
   const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 5000 })
   // A client losing its server must not crash the process, idle or checked out.
   reportPoolErrors(pool, onListenerError)
+  // One connection first, so a start with a wrong DATABASE_URL stops saying so, not with a bare socket error.
+  try {
+    (await pool.connect()).release()
+  } catch (err) {
+    await pool.end()
+    throw unreachableDatabase(connectionString, err)
+  }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const listeners = new Set<PostgresListener>()
   return {
