@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8'
 import { Kysely, PostgresDialect } from 'kysely'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
+import { lockDataDir, type Unlock } from './data-dir-lock.js'
 import { embeddedDatabase } from './embedded.js'
 import { reportPoolErrors, unreachableDatabase } from './errors.js'
 import type { Database } from './types.js'
@@ -55,17 +56,24 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
   if (opts.databaseUrl) return connectPostgres(opts.databaseUrl, opts.onListenerError)
   let pglite = opts.pglite
   const owned = pglite === undefined
+  let unlock: Unlock | undefined
   if (pglite === undefined) {
     liftoffOnly()
     if (!opts.dataDir.startsWith('memory://')) {
       await checkDataDirVersion(opts.dataDir)
       await mkdir(opts.dataDir, { recursive: true })
+      unlock = await lockDataDir(opts.dataDir)
     }
     // PostgreSQL's default 128 MB buffer pool would be most of the service's memory; 16 MB
     // serves a catalogue this size.
     pglite = new PGlite(opts.dataDir, { postgresqlconf: ['shared_buffers = 16MB'] })
   }
-  await pglite.waitReady
+  try {
+    await pglite.waitReady
+  } catch (err) {
+    await unlock?.()
+    throw err
+  }
   const embedded = pglite
   const { db, notifications } = embeddedDatabase(embedded, opts.onListenerError)
   return {
@@ -76,6 +84,7 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
       if (!owned) return
       await db.destroy()
       await embedded.close()
+      await unlock?.()
     }
   }
 }
