@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import semver from 'semver'
+import { tsxFlags } from './helpers/program.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const read = (file: string) => readFileSync(`${root}${file}`, 'utf8')
@@ -77,7 +78,7 @@ test('with the image\'s environment and no JWT_SECRET the server refuses to star
   // The working directory holds a .env.example, as a developer's does: it must not become a .env.
   const cwd = mkdtempSync(join(tmpdir(), 'bookly-image-'))
   writeFileSync(join(cwd, '.env.example'), envExample)
-  const started = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), `${root}server.ts`], {
+  const started = spawnSync(process.execPath, [...tsxFlags, `${root}server.ts`], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env, DATA_DIR: join(cwd, 'data') },
     encoding: 'utf8'

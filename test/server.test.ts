@@ -3,12 +3,13 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { tsxFlags } from './helpers/program.js'
 
 const serverTs = resolve(import.meta.dirname, '../server.ts')
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', FASTIFY_AUTOLOAD_TYPESCRIPT: '1' }
 
 function startServer (cwd: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), serverTs], { cwd, env: { ...baseEnv, PORT: '0', ...env } })
+  const child = spawn(process.execPath, [...tsxFlags, serverTs], { cwd, env: { ...baseEnv, PORT: '0', ...env } })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => { stdout += String(d) })

@@ -10,6 +10,7 @@ import { migrate } from '../../cli/migrate.js'
 import { migrations } from '../../db/migrations/index.js'
 import { testConfig, TEST_SECRET } from '../helper.js'
 import { emptyPostgresDatabase, onPostgres } from '../helpers/databases.js'
+import { tsxFlags } from '../helpers/program.js'
 
 const run = promisify(execFile)
 const cli = resolve(import.meta.dirname, '../../cli/migrate.ts')
@@ -32,7 +33,7 @@ async function workspace (env: Record<string, string> = {}) {
 
 // The program, as `npm run migrate -- ...args` starts it; exit code and output, never a throw.
 async function program (cwd: string, env: Record<string, string>, args: string[]) {
-  return run(process.execPath, ['--import', import.meta.resolve('tsx'), cli, ...args], { cwd, env })
+  return run(process.execPath, [...tsxFlags, cli, ...args], { cwd, env })
     .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
     .catch((err: { code: number, stdout: string, stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }))
 }

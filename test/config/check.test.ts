@@ -4,13 +4,14 @@ import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TEST_SECRET } from '../helper.js'
+import { tsxFlags } from '../helpers/program.js'
 
 const check = join(import.meta.dirname, '../../config/check.ts')
 
 // As `npm start` runs it, before anything is compiled.
 function runCheck (env: Record<string, string>) {
   const cwd = mkdtempSync(join(tmpdir(), 'bookly-check-'))
-  const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), check], {
+  const result = spawnSync(process.execPath, [...tsxFlags, check], {
     cwd,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
     encoding: 'utf8'

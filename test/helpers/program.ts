@@ -5,6 +5,11 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
+// Node's flags that run a TypeScript entry point. tsx's CommonJS hook is required first: tap
+// prepends its own --import to a child's NODE_OPTIONS, and on Node 24 that import's require hook,
+// registered before tsx's, would load a .cts file (the preload) untranslated.
+export const tsxFlags = ['--require', fileURLToPath(import.meta.resolve('tsx/cjs')), '--import', import.meta.resolve('tsx')]
+
 export interface Program {
   pid: number
   exited: Promise<number | null>
@@ -17,7 +22,7 @@ export interface Program {
 
 // `file` is relative to the repository (server.ts, cli/migrate.ts); `env` is all the environment it gets.
 export function startProgram (file: string, args: string[], opts: { cwd: string, env: Record<string, string>, stdin?: string }): Program {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), `${root}${file}`, ...args], {
+  const child = spawn(process.execPath, [...tsxFlags, `${root}${file}`, ...args], {
     cwd: opts.cwd,
     env: { PATH: process.env.PATH ?? '', FASTIFY_AUTOLOAD_TYPESCRIPT: '1', ...opts.env }
   })
