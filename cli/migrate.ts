@@ -1,7 +1,7 @@
 // npm run migrate [-- up | status | down | --help]: apply, list or revert (one step) migrations.
 import { existsSync } from 'node:fs'
 import { migrateDownOne, migrateToLatest, migrationStates } from '../db/migrate.js'
-import { CliError, parseCliArgs, runAsProgram, withDatabase, type Command, type CommandContext } from './command.js'
+import { CliError, embeddedDataDir, parseCliArgs, runAsProgram, withDatabase, type Command, type CommandContext } from './command.js'
 
 const usage = 'usage: npm run migrate [-- up | status | down | --help]'
 
@@ -17,9 +17,9 @@ const isAction = (word: string): word is Action => (actions as readonly string[]
 
 // status and down look at a database that exists: on the embedded one they must not create an
 // empty DATA_DIR (a misplaced word would otherwise initialise ./data).
-function requireExistingDatabase ({ config, pglite }: CommandContext): void {
-  if (config.DATABASE_URL || pglite !== undefined || config.DATA_DIR.startsWith('memory://')) return
-  if (!existsSync(config.DATA_DIR)) throw new CliError(`no database in DATA_DIR ${config.DATA_DIR}: \`npm run migrate\` creates it`)
+function requireExistingDatabase (context: CommandContext): void {
+  const dataDir = embeddedDataDir(context)
+  if (dataDir !== undefined && !existsSync(dataDir)) throw new CliError(`no database in DATA_DIR ${dataDir}: \`npm run migrate\` creates it`)
 }
 
 async function up (context: CommandContext): Promise<string> {

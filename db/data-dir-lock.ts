@@ -25,6 +25,9 @@ function isRunning (pid: number): boolean {
   }
 }
 
+// Whether the process a lock names still holds it (a lock with no pid was never finished).
+const holds = (path: string, pid: number) => pid !== 0 && (pid === process.pid ? held.has(path) : isRunning(pid))
+
 // The pid in a lock file; undefined when there is no file, 0 when it holds no pid.
 async function lockOwner (path: string): Promise<number | undefined> {
   let text: string
@@ -53,10 +56,19 @@ async function removeStale (path: string, stalePid: number): Promise<void> {
   await unlink(aside)
 }
 
+const inUse = (dataDir: string, pid: number) => new Error(`DATA_DIR ${dataDir} is in use by process ${pid}: ` +
+  'one process at a time may open the embedded database (stop that one first, or set DATABASE_URL)')
+
+// Fails as lockDataDir would if another live process holds the directory, without taking it: a
+// command checks before it prompts for anything.
+export async function assertDataDirFree (dataDir: string): Promise<void> {
+  const path = join(dataDir, LOCK_FILE)
+  const pid = await lockOwner(path)
+  if (pid !== undefined && holds(path, pid)) throw inUse(dataDir, pid)
+}
+
 export async function lockDataDir (dataDir: string): Promise<Unlock> {
   const path = join(dataDir, LOCK_FILE)
-  const inUse = (pid: number) => new Error(`DATA_DIR ${dataDir} is in use by process ${pid}: ` +
-    'one process at a time may open the embedded database (stop that one first, or set DATABASE_URL)')
   // Written whole, then linked into place: the lock file never exists half written.
   const draft = `${path}.${process.pid}`
   await writeFile(draft, `${process.pid}\n`)
@@ -71,7 +83,7 @@ export async function lockDataDir (dataDir: string): Promise<Unlock> {
       }
       const pid = await lockOwner(path)
       if (pid === undefined) continue
-      if (pid === process.pid ? held.has(path) : pid !== 0 && isRunning(pid)) throw inUse(pid)
+      if (holds(path, pid)) throw inUse(dataDir, pid)
       await removeStale(path, pid)
     }
     throw new Error(`DATA_DIR ${dataDir}: its lock file ${LOCK_FILE} keeps changing; is another process starting?`)

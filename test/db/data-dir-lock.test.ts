@@ -47,7 +47,8 @@ test('a second server or command on a DATA_DIR in use fails at once, naming it a
   const before = snapshot(space.dataDir)
 
   const second = startServer(t, space)
-  const create = command(space, 'cli/user-create.ts', createArgs, password)
+  // No password on its standard input: it is refused before it would ask for one.
+  const create = command(space, 'cli/user-create.ts', createArgs)
   const migrate = command(space, 'cli/migrate.ts', ['status'])
   const refused = `DATA_DIR ${space.dataDir} is in use by process ${server.pid}: one process at a time may open the embedded database`
   for (const [name, program, prefix] of [['server', second, 'bookly: cannot start: '], ['user:create', create, 'bookly user:create: '], ['migrate', migrate, 'bookly migrate: ']] as const) {
