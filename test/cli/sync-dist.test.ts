@@ -46,3 +46,12 @@ test('after tsc --build, dist/ keeps only what a source still gives, and public/
   }
   t.equal(readFileSync(join(root, 'dist/public/page/index.html'), 'utf8'), 'new', 'public/ copied as it is')
 })
+
+test('npm start checks the settings, then builds incrementally, then runs what is built', async (t) => {
+  const repo = join(import.meta.dirname, '../..')
+  const { scripts } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  t.equal(scripts.start, 'node --import tsx config/check.ts && npm run build && node --require ./dist/preload.cjs dist/server.js')
+  t.equal(scripts.build, 'tsc --build tsconfig.build.json && node cli/sync-dist.mjs')
+  const buildConfig = JSON.parse(readFileSync(join(repo, 'tsconfig.build.json'), 'utf8')) as { compilerOptions?: { incremental?: boolean } }
+  t.equal(buildConfig.compilerOptions?.incremental, true, 'tsc keeps dist/tsconfig.build.tsbuildinfo and compiles only what changed')
+})
