@@ -3,9 +3,12 @@
 // same files and one of them would lose its changes. A lock file in the directory holds the
 // owner's pid; a lock whose process is gone (killed with -9) is taken over.
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 export const LOCK_FILE = 'bookly.lock'
+
+// Absolute, so that two spellings of one directory are one lock in `held`.
+const lockPath = (dataDir: string) => join(resolve(dataDir), LOCK_FILE)
 
 // Directories this process holds: in a container the same pid comes back after a restart, so a
 // lock with our own pid that we do not hold is left over from the previous run.
@@ -62,13 +65,13 @@ const inUse = (dataDir: string, pid: number) => new Error(`DATA_DIR ${dataDir} i
 // Fails as lockDataDir would if another live process holds the directory, without taking it: a
 // command checks before it prompts for anything.
 export async function assertDataDirFree (dataDir: string): Promise<void> {
-  const path = join(dataDir, LOCK_FILE)
+  const path = lockPath(dataDir)
   const pid = await lockOwner(path)
   if (pid !== undefined && holds(path, pid)) throw inUse(dataDir, pid)
 }
 
 export async function lockDataDir (dataDir: string): Promise<Unlock> {
-  const path = join(dataDir, LOCK_FILE)
+  const path = lockPath(dataDir)
   // Written whole, then linked into place: the lock file never exists half written.
   const draft = `${path}.${process.pid}`
   await writeFile(draft, `${process.pid}\n`)

@@ -2,7 +2,7 @@ import { test, type Test } from 'tap'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { LOCK_FILE, lockDataDir } from '../../db/data-dir-lock.js'
 import { TEST_SECRET } from '../helper.js'
 import { startProgram, type Program } from '../helpers/program.js'
@@ -88,6 +88,7 @@ test('the lock in process: held once, stale or unreadable locks taken over, rele
   const lockFile = join(dir, LOCK_FILE)
   const unlock = await lockDataDir(dir)
   await t.rejects(lockDataDir(dir), { message: `DATA_DIR ${dir} is in use by process ${process.pid}: one process at a time may open the embedded database (stop that one first, or set DATABASE_URL)` })
+  await t.rejects(lockDataDir(relative(process.cwd(), dir)), { message: /is in use by process/ }, 'however the directory is spelled')
   await unlock()
   t.notOk(existsSync(lockFile))
 
