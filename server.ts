@@ -1,9 +1,5 @@
 // Entry point: load the configuration, build the app, listen, and close gracefully.
-import Fastify from 'fastify'
-import fp from 'fastify-plugin'
-import closeWithGrace from 'close-with-grace'
 import { envFile } from './preload.cjs'
-import serviceApp, { serverOptions } from './app.js'
 import { loadConfig } from './config/load.js'
 
 // In-flight requests get this long to finish after SIGTERM/SIGINT before the process gives up.
@@ -11,6 +7,10 @@ const CLOSE_GRACE_MS = 10_000
 
 async function main (): Promise<void> {
   const config = loadConfig()
+  // The app and its libraries load only once the configuration is known to be good: a bad setting
+  // is reported before that second is spent.
+  const [{ default: Fastify }, { default: fp }, { default: closeWithGrace }, { default: serviceApp, serverOptions }] =
+    await Promise.all([import('fastify'), import('fastify-plugin'), import('close-with-grace'), import('./app.js')])
   const app = Fastify(serverOptions(config))
   await app.register(fp(serviceApp), { config })
   if (envFile.created) app.log.info('created .env with a new random JWT_SECRET')

@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely'
 import type { PGlite } from '@electric-sql/pglite'
 import type { Config } from '../config/schema.js'
 import { connect } from '../db/connect.js'
+import { assertDataDirFree } from '../db/data-dir-lock.js'
 import { migrateToLatest } from '../db/migrate.js'
 import type { Database } from '../db/types.js'
 
@@ -73,6 +74,19 @@ export function parseCliArgs<T extends ParseArgsConfig> (config: T, usage: strin
   } catch (err) {
     throw new CliError(`${(err as Error).message}; ${usage}`)
   }
+}
+
+// The embedded data directory a command will open itself; undefined on PostgreSQL, in memory, or
+// with a PGlite given (tests).
+export function embeddedDataDir ({ config, pglite }: CommandContext): string | undefined {
+  if (config.DATABASE_URL || pglite !== undefined || config.DATA_DIR.startsWith('memory://')) return undefined
+  return config.DATA_DIR
+}
+
+// Before a command asks for anything (a password): the embedded database it will open is not in use.
+export async function assertDatabaseFree (context: CommandContext): Promise<void> {
+  const dataDir = embeddedDataDir(context)
+  if (dataDir !== undefined) await assertDataDirFree(dataDir)
 }
 
 // The database as it is (npm run migrate), or migrated first: on a fresh install making the first

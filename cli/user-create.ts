@@ -4,7 +4,7 @@ import formats from 'ajv-formats'
 import { SignupBody, canonicalEmail } from '../schemas/users.js'
 import { createUsersRepository } from '../plugins/app/users/users-repository.js'
 import { createPasswords } from '../plugins/app/passwords/passwords.js'
-import { CliError, parseCliArgs, runAsProgram, withDatabase, type Command } from './command.js'
+import { assertDatabaseFree, CliError, parseCliArgs, runAsProgram, withDatabase, type Command } from './command.js'
 import { readPassword } from './read-password.js'
 
 const usage = 'usage: npm run user:create -- --email <email> [--admin] [--username <name>] [--first-name <name>] [--last-name <name>]'
@@ -32,6 +32,7 @@ export const userCreate: Command = async (args, context) => {
   }, usage)
   if (values.email === undefined) throw new CliError(`--email is required; ${usage}`)
   const email = canonicalEmail(values.email)
+  await assertDatabaseFree(context)
   const body = {
     username: values.username ?? email.split('@')[0]?.slice(0, 50) ?? '',
     first_name: values['first-name'],

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os'
 import { Type, type Static } from '@sinclair/typebox'
 
-// A plain JSON-schema enum, so a bad value reads "must be equal to one of the allowed values".
+// A plain JSON-schema enum: a bad value is reported with the allowed ones (config/load.ts).
 function StringEnum<const T extends readonly string[]> (values: T, defaultValue: T[number]) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: values, default: defaultValue })
 }
@@ -30,14 +30,14 @@ export const ConfigSchema = Type.Object({
   HEADERS_TIMEOUT: Type.Integer({ minimum: 1, default: 10_000 }),
   KEEP_ALIVE_TIMEOUT: Type.Integer({ minimum: 1, default: 72_000 }),
   // Empty means "not set": the embedded PGlite database in DATA_DIR is used.
-  DATABASE_URL: Type.String({ default: '', pattern: '^(postgres(ql)?://.*)?$' }),
+  DATABASE_URL: Type.String({ default: '', pattern: '^(postgres(ql)?://.*)?$', description: 'a postgres:// URL, or empty for the embedded database' }),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   // Signs tokens under HMAC; with an asymmetric algorithm it encrypts the private keys in the database.
-  JWT_SECRET: Type.String({ minLength: 32 }),
+  JWT_SECRET: Type.String({ minLength: 32, description: 'at least 32 random characters, e.g. the output of openssl rand -hex 32' }),
   // HMAC with JWT_SECRET, or (EdDSA, ES256) key pairs kept in the database and published as a JWKS.
   JWT_ALGORITHM: StringEnum(JWT_ALGORITHMS, 'HS256'),
   // Former JWT_SECRETs, comma-separated, each at least 32 characters: their tokens (and private keys) still verify (decrypt).
-  JWT_PREVIOUS_SECRETS: Type.String({ default: '', pattern: '^([^,]{32,}(,[^,]{32,})*)?$' }),
+  JWT_PREVIOUS_SECRETS: Type.String({ default: '', pattern: '^([^,]{32,}(,[^,]{32,})*)?$', description: 'empty, or former secrets separated by commas, each at least 32 characters' }),
   // Seconds a rotated-in key is published before it signs: longer than any JWKS cache holds the key set.
   KEY_PUBLISH_DELAY: Type.Integer({ minimum: 0, default: 900 }),
   ACCESS_TOKEN_TTL: Type.Integer({ minimum: 1, default: 3600 }),
@@ -50,7 +50,7 @@ export const ConfigSchema = Type.Object({
   // Comma-separated origins allowed to call the API from a browser; empty: no cross-origin access.
   CORS_ORIGINS: Type.String({ default: '' }),
   // Empty: rate-limit counters live in this process's memory. Set: shared by every instance through Redis.
-  REDIS_URL: Type.String({ default: '', pattern: '^(rediss?://.*)?$' }),
+  REDIS_URL: Type.String({ default: '', pattern: '^(rediss?://.*)?$', description: 'a redis:// or rediss:// URL, or empty' }),
   RATE_LIMIT_NAMESPACE: Type.String({ default: 'bookly-rate-limit:', minLength: 1 }),
   // Requests per IP per window (seconds) on all /api/v1/auth routes together.
   AUTH_RATE_LIMIT: Type.Integer({ minimum: 1, default: 100 }),
@@ -76,12 +76,12 @@ export const ConfigSchema = Type.Object({
   EMAIL_VERIFICATION_TTL: Type.Number({ exclusiveMinimum: 0, default: 86400 }),
   PASSWORD_RESET_TTL: Type.Number({ exclusiveMinimum: 0, default: 3600 }),
   // Empty: each message is written as an .eml file under DATA_DIR/outbox/ instead of being sent.
-  SMTP_URL: Type.String({ default: '', pattern: '^(smtps?://.+)?$' }),
+  SMTP_URL: Type.String({ default: '', pattern: '^(smtps?://.+)?$', description: 'an smtp:// or smtps:// URL, or empty for .eml files' }),
   MAIL_FROM: Type.String({ default: 'Bookly <bookly@localhost>', minLength: 3 }),
   // Where links in mails point; empty: http://HOST:PORT.
-  PUBLIC_URL: Type.String({ default: '', pattern: '^(https?://[^/?#]+(/[^?#]*)?)?$' }),
+  PUBLIC_URL: Type.String({ default: '', pattern: '^(https?://[^/?#]+(/[^?#]*)?)?$', description: 'an http(s):// URL without query or fragment, or empty' }),
   // The reset link, when an application has its own page: a URL containing {token}. Empty: Bookly's /reset-password.
-  PASSWORD_RESET_URL: Type.String({ default: '', pattern: '^(https?://.*\\{token\\}.*)?$' }),
+  PASSWORD_RESET_URL: Type.String({ default: '', pattern: '^(https?://.*\\{token\\}.*)?$', description: 'an http(s):// URL containing {token}, or empty' }),
   // Delivery attempts per message before it is marked failed; the first retry waits MAIL_RETRY_DELAY
   // seconds and each later one twice as long as the one before (at most an hour).
   MAIL_MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 10 }),

@@ -5,8 +5,9 @@ import { setFlagsFromString } from 'node:v8'
 import { Kysely, PostgresDialect } from 'kysely'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
+import { lockDataDir, type Unlock } from './data-dir-lock.js'
 import { embeddedDatabase } from './embedded.js'
-import { reportPoolErrors } from './errors.js'
+import { reportPoolErrors, unreachableDatabase } from './errors.js'
 import type { Database } from './types.js'
 
 export type Unlisten = () => Promise<void>
@@ -55,17 +56,24 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
   if (opts.databaseUrl) return connectPostgres(opts.databaseUrl, opts.onListenerError)
   let pglite = opts.pglite
   const owned = pglite === undefined
+  let unlock: Unlock | undefined
   if (pglite === undefined) {
     liftoffOnly()
     if (!opts.dataDir.startsWith('memory://')) {
       await checkDataDirVersion(opts.dataDir)
       await mkdir(opts.dataDir, { recursive: true })
+      unlock = await lockDataDir(opts.dataDir)
     }
     // PostgreSQL's default 128 MB buffer pool would be most of the service's memory; 16 MB
     // serves a catalogue this size.
     pglite = new PGlite(opts.dataDir, { postgresqlconf: ['shared_buffers = 16MB'] })
   }
-  await pglite.waitReady
+  try {
+    await pglite.waitReady
+  } catch (err) {
+    await unlock?.()
+    throw err
+  }
   const embedded = pglite
   const { db, notifications } = embeddedDatabase(embedded, opts.onListenerError)
   return {
@@ -76,15 +84,23 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
       if (!owned) return
       await db.destroy()
       await embedded.close()
+      await unlock?.()
     }
   }
 }
 
-function connectPostgres (connectionString: string, onListenerError?: (err: Error) => void): DatabaseHandle {
+async function connectPostgres (connectionString: string, onListenerError?: (err: Error) => void): Promise<DatabaseHandle> {
   // A server that accepts but never answers fails the query after 5 s (503) instead of hanging it.
   const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 5000 })
   // A client losing its server must not crash the process, idle or checked out.
   reportPoolErrors(pool, onListenerError)
+  // One connection first, so a start with a wrong DATABASE_URL stops saying so, not with a bare socket error.
+  try {
+    (await pool.connect()).release()
+  } catch (err) {
+    await pool.end()
+    throw unreachableDatabase(connectionString, err)
+  }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const listeners = new Set<PostgresListener>()
   return {

@@ -33,3 +33,33 @@ export function isConnectionError (err: unknown): boolean {
   if (err instanceof AggregateError) return err.errors.some(isConnectionError)
   return err instanceof Error && CONNECTION_MESSAGES.test(err.message)
 }
+
+// DATABASE_URL as a log line or an error may show it: user, host, port and database, never the
+// password (nor the query string, which may carry one).
+export function redactedDatabaseUrl (connectionString: string): string {
+  try {
+    const url = new URL(connectionString)
+    const user = url.username ? `${url.username}@` : ''
+    return `${url.protocol}//${user}${url.host}${url.pathname}`
+  } catch {
+    return 'DATABASE_URL (not a valid URL)'
+  }
+}
+
+// Why the first connection failed, in words an operator can act on.
+function connectFailure (err: unknown): string {
+  const code = sqlState(err)
+  const message = err instanceof Error ? err.message : String(err)
+  if (err instanceof AggregateError && err.errors.length > 0) return connectFailure(err.errors[0])
+  if (code === 'ECONNREFUSED') return 'is unreachable: connection refused (is PostgreSQL running on that host and port?)'
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'is unreachable: host not found'
+  if (code === '28P01' || code === '28000') return `refused the login: ${message} (check the user and password)`
+  if (code === '3D000') return `is unusable: ${message} (create it, or fix the name)`
+  if (isConnectionError(err)) return `is unreachable: ${message || code || 'no connection'}`
+  return `is unusable: ${message}`
+}
+
+// The error a start (or a command) stops with when DATABASE_URL cannot be used.
+export function unreachableDatabase (connectionString: string, err: unknown): Error {
+  return new Error(`DATABASE_URL ${redactedDatabaseUrl(connectionString)} ${connectFailure(err)}`)
+}

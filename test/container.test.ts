@@ -1,9 +1,11 @@
 import { test } from 'tap'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import semver from 'semver'
+import { tsxFlags } from './helpers/program.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const read = (file: string) => readFileSync(`${root}${file}`, 'utf8')
@@ -41,8 +43,12 @@ function serviceEnvironment (service: string): Record<string, string> {
   return env
 }
 
-test('Dockerfile: multi-stage node:20-slim, production deps only, non-root, health-checked', async (t) => {
-  t.equal([...dockerfile.matchAll(/^FROM node:20-slim/gm)].length, 2, 'two stages on node:20-slim')
+// The image's Node: the current LTS line, 24 (Krypton), checked at its first LTS release.
+const IMAGE_NODE_MAJOR = '24'
+const IMAGE_NODE = '24.11.0'
+
+test('Dockerfile: multi-stage node:24-slim, production deps only, non-root, health-checked', async (t) => {
+  t.same([...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]), [`node:${IMAGE_NODE_MAJOR}-slim`, `node:${IMAGE_NODE_MAJOR}-slim`], 'two stages on the LTS slim image')
   t.match(runtime, /^RUN npm ci --omit=dev/m)
   t.match(runtime, /^COPY --from=build \/app\/dist \.\/dist$/m)
   t.match(runtime, /^USER node$/m)
@@ -53,6 +59,8 @@ test('Dockerfile: multi-stage node:20-slim, production deps only, non-root, heal
 test('the image\'s environment, port and start command match .env.example and the docs', async (t) => {
   const env = dockerEnv()
   t.equal(env.HOST, '0.0.0.0')
+  t.equal(env.NODE_ENV, 'production', 'no .env, so no secret, is ever written in the image')
+  t.notMatch(runtime, /^COPY .*\.env/m, 'no .env or .env.example copied into the image')
   t.equal(/^EXPOSE (\d+)$/m.exec(runtime)?.[1], env.PORT, 'EXPOSE is the PORT it listens on')
   t.equal(env.NODE_OPTIONS, '--require=/app/dist/preload.cjs', 'the preload')
   for (const name of Object.keys(env).filter((n) => n !== 'NODE_OPTIONS')) {
@@ -63,6 +71,32 @@ test('the image\'s environment, port and start command match .env.example and th
   for (const name of documented) {
     t.ok(readme.includes(`| \`${name}\``) || readme.includes(`/ \`${name}\``), `${name} is in the README's configuration table`)
   }
+})
+
+test('with the image\'s environment and no JWT_SECRET the server refuses to start with one line, writing nothing', async (t) => {
+  const { NODE_OPTIONS: _preload, ...env } = dockerEnv()
+  // The working directory holds a .env.example, as a developer's does: it must not become a .env.
+  const cwd = mkdtempSync(join(tmpdir(), 'bookly-image-'))
+  writeFileSync(join(cwd, '.env.example'), envExample)
+  const started = spawnSync(process.execPath, [...tsxFlags, `${root}server.ts`], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env, DATA_DIR: join(cwd, 'data') },
+    encoding: 'utf8'
+  })
+  t.equal(started.status, 1)
+  t.equal(started.stderr, 'bookly: cannot start: JWT_SECRET is required: at least 32 random characters, e.g. the output of openssl rand -hex 32\n')
+  t.same(readdirSync(cwd), ['.env.example'], 'no .env, no data directory')
+})
+
+test('supported Node: the engines field takes 20.19+, 22 and 24; every runtime dependency runs on the image\'s Node without EBADENGINE', async (t) => {
+  const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node
+  for (const version of ['20.19.0', '22.13.0', IMAGE_NODE, '24.22.3']) t.ok(semver.satisfies(version, engines), `${version} is supported`)
+  for (const version of ['20.18.0', '18.20.0']) t.notOk(semver.satisfies(version, engines), `${version} is not`)
+  const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { dev?: boolean, engines?: { node?: string } }> }
+  const runtime = Object.entries(lock.packages).filter(([path, entry]) => path !== '' && entry.dev !== true)
+  t.ok(runtime.some(([path]) => path === 'node_modules/fastify'), 'the runtime dependencies are listed')
+  const refusing = runtime.filter(([, entry]) => entry.engines?.node !== undefined && !semver.satisfies(IMAGE_NODE, entry.engines.node))
+  t.same(refusing.map(([path, entry]) => `${path} ${entry.engines?.node}`), [], `all accept Node ${IMAGE_NODE}`)
 })
 
 test('compose.yml: the API and PostgreSQL 16 with a volume, the API waiting for its healthcheck', async (t) => {

@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url'
 import { onPostgres, TEST_SECRET } from './helper.js'
 import { freshPostgresDatabase } from './helpers/databases.js'
 import { signupBody } from './helpers/fixtures.js'
+import { tsxFlags } from './helpers/program.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const tsxEsm = import.meta.resolve('tsx')
 const tsxCjs = fileURLToPath(import.meta.resolve('tsx/cjs'))
 
 interface Started { port: number, exited: Promise<number | null>, pid: number, output: () => string }
@@ -18,7 +18,7 @@ interface Started { port: number, exited: Promise<number | null>, pid: number, o
 // The real entry point, as the container runs it, in an empty working directory.
 async function startServer (t: Test, env: Record<string, string>): Promise<Started> {
   const cwd = mkdtempSync(join(tmpdir(), 'bookly-server-'))
-  const child = spawn(process.execPath, ['--import', tsxEsm, join(root, 'server.ts')], {
+  const child = spawn(process.execPath, [...tsxFlags, join(root, 'server.ts')], {
     cwd,
     env: { ...process.env, FASTIFY_AUTOLOAD_TYPESCRIPT: '1', JWT_SECRET: TEST_SECRET, HOST: '127.0.0.1', PORT: '0', DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -3,12 +3,13 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { tsxFlags } from './helpers/program.js'
 
 const serverTs = resolve(import.meta.dirname, '../server.ts')
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', FASTIFY_AUTOLOAD_TYPESCRIPT: '1' }
 
 function startServer (cwd: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), serverTs], { cwd, env: { ...baseEnv, PORT: '0', ...env } })
+  const child = spawn(process.execPath, [...tsxFlags, serverTs], { cwd, env: { ...baseEnv, PORT: '0', ...env } })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => { stdout += String(d) })
@@ -39,10 +40,12 @@ test('a bad configuration stops the process with one clear line and exit code 1'
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ DATA_DIR: olderDataDir }, /DATA_DIR .*pg17 holds a PostgreSQL 17 database/],
     [{ JWT_SECRET: 'too-short' }, /JWT_SECRET/],
-    [{ JWT_ALGORITHM: 'RS256' }, /JWT_ALGORITHM/],
+    [{ JWT_ALGORITHM: 'RS256' }, /^bookly: cannot start: JWT_ALGORITHM must be one of HS256, HS384, HS512, EdDSA, ES256$/],
     [{ JWT_ALGORITHM: 'none' }, /JWT_ALGORITHM/],
     [{ PORT: 'eighty' }, /PORT/],
-    [{ DATABASE_URL: 'mysql://nope' }, /DATABASE_URL/]
+    [{ DATABASE_URL: 'mysql://nope' }, /DATABASE_URL/],
+    // Port 1: nothing listens there.
+    [{ DATABASE_URL: 'postgres://bookly:hunter2@127.0.0.1:1/bookly' }, /DATABASE_URL postgres:\/\/bookly@127\.0\.0\.1:1\/bookly is unreachable: connection refused/]
   ]
   // Each in a working directory of its own (each writes its .env), all at once.
   const runs = await Promise.all(cases.map(async ([env, variable]) => {
@@ -55,6 +58,7 @@ test('a bad configuration stops the process with one clear line and exit code 1'
     t.equal(lines.length, 1, 'one line')
     t.match(lines[0], variable)
     t.notMatch(stderr + stdout, /\n\s+at /, 'no stack trace')
+    t.notMatch(stderr + stdout, /hunter2/, 'no password')
   }
   t.same(readdirSync(olderDataDir), ['PG_VERSION'], 'the older data directory is left as it was')
 })

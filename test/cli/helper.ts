@@ -18,6 +18,7 @@ import { keysRevoke } from '../../cli/keys-revoke.js'
 import { keysRotate } from '../../cli/keys-rotate.js'
 import { build, testConfig, TEST_SECRET } from '../helper.js'
 import { freshPostgresDatabase, onPostgres, sharedDatabase, type TestDatabase } from '../helpers/databases.js'
+import { tsxFlags } from '../helpers/program.js'
 
 const commands: Record<string, [name: string, command: Command]> = {
   'user-create': ['user:create', userCreate],
@@ -29,7 +30,6 @@ const commands: Record<string, [name: string, command: Command]> = {
 }
 export type CommandFile = 'user-create' | 'user-role' | 'migrate' | 'keys-rotate' | 'keys-list' | 'keys-revoke'
 
-const tsx = import.meta.resolve('tsx')
 const cliDir = join(import.meta.dirname, '../../cli')
 
 export interface CliDatabase {
@@ -64,7 +64,7 @@ export async function cliDatabase (t: { teardown (fn: () => unknown): void }, da
     },
     spawn (command, args, stdin = '') {
       return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', tsx, join(cliDir, `${command}.ts`), ...args], { cwd, env })
+        const child = spawn(process.execPath, [...tsxFlags, join(cliDir, `${command}.ts`), ...args], { cwd, env })
         let stdout = ''
         let stderr = ''
         child.stdout.on('data', (chunk) => { stdout += String(chunk) })

@@ -14,12 +14,13 @@ import { bearer, signupAndLogin } from '../helpers/fixtures.js'
 import { jwtClaims, jwtHeader } from '../helpers/jwt.js'
 import { signToken } from '../helpers/keys.js'
 import { waitFor } from '../helpers/wait-for.js'
+import { tsxFlags } from '../helpers/program.js'
 
 const exampleServer = join(import.meta.dirname, '../../examples/resource-server/server.ts')
 
 // Starts the example and resolves with its URL once it listens.
 async function startExample (t: { teardown (fn: () => unknown): void }, booklyUrl: string): Promise<string> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), exampleServer], {
+  const child = spawn(process.execPath, [...tsxFlags, exampleServer], {
     env: { PATH: process.env.PATH ?? '', BOOKLY_URL: booklyUrl, HOST: '127.0.0.1', PORT: '0', JWKS_CACHE_TTL: '60' },
     stdio: ['ignore', 'pipe', 'inherit']
   })
