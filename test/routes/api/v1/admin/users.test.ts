@@ -234,7 +234,7 @@ test('two admins demoting, disabling or deleting each other at the same moment: 
   for (const [method, payload] of changes) {
     for (let round = 0; round < 5; round++) {
       const [a, b] = await Promise.all([signupAdmin(app), signupAdmin(app)])
-      const results = await Promise.all([[a, b], [b, a]].map(([by, target]) => app.inject({
+      const results = await Promise.all(([[a, b], [b, a]] as const).map(([by, target]) => app.inject({
         method, url: `${url}/${target.uid}`, headers: bearer(by.access), payload
       })))
       const label = `${method} ${JSON.stringify(payload)}, round ${round}`
