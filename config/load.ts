@@ -4,7 +4,16 @@ import envSchema from 'env-schema'
 import { ConfigSchema, type Config } from './schema.js'
 
 export function parseConfig (values: Record<string, unknown>): Config {
-  return envSchema<Config>({ schema: ConfigSchema, data: values, env: false, dotenv: false })
+  const config = envSchema<Config>({ schema: ConfigSchema, data: values, env: false, dotenv: false })
+  checkSessionRetention(config)
+  return config
+}
+
+// A revoked session must outlive its last access token: its revocation is reloaded from the row.
+function checkSessionRetention ({ SESSION_RETENTION, ACCESS_TOKEN_TTL }: Config): void {
+  if (SESSION_RETENTION < ACCESS_TOKEN_TTL) {
+    throw new Error(`SESSION_RETENTION (${SESSION_RETENTION}) must be at least ACCESS_TOKEN_TTL (${ACCESS_TOKEN_TTL}): raise it, or lower ACCESS_TOKEN_TTL`)
+  }
 }
 
 export function loadConfig (): Config {

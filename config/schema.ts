@@ -39,6 +39,11 @@ export const ConfigSchema = Type.Object({
   // Seconds during which a just-rotated refresh token still yields the same successor pair.
   REFRESH_REUSE_WINDOW: Type.Integer({ minimum: 0, default: 10 }),
   SESSION_MAX_AGE: Type.Integer({ minimum: 1, default: 2592000 }),
+  // Seconds an ended (revoked or expired) session is kept before the sweep deletes it; at least
+  // ACCESS_TOKEN_TTL (config/load.ts), so the revocations an access token can still meet stay loadable.
+  SESSION_RETENTION: Type.Integer({ minimum: 1, default: 2592000 }),
+  // Seconds between two runs of each retention sweep (sessions, one-time tokens, settled mail).
+  RETENTION_SWEEP_INTERVAL: Type.Number({ exclusiveMinimum: 0, default: 3600 }),
   LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   LOG_PRETTY: Type.Boolean({ default: false }),
   // Comma-separated origins allowed to call the API from a browser; empty: no cross-origin access.
