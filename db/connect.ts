@@ -17,9 +17,20 @@ export interface Notifications {
   listen (channel: string, onMessage: (payload: string) => void, onConnected: () => Promise<void>): Promise<Unlisten>
 }
 
+// Connections of the pool (one, embedded): open, idle, and queries waiting for one.
+export interface PoolUse {
+  total: number
+  idle: number
+  waiting: number
+}
+
+// pg's pool, as metrics report it.
+export const poolUseOf = (pool: pg.Pool) => (): PoolUse => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
+
 export interface DatabaseHandle {
   db: Kysely<Database>
   notifications: Notifications
+  poolUse (): PoolUse
   close (): Promise<void>
 }
 
@@ -67,10 +78,11 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
   }
   await pglite.waitReady
   const embedded = pglite
-  const { db, notifications } = embeddedDatabase(embedded, opts.onListenerError)
+  const { db, notifications, poolUse } = embeddedDatabase(embedded, opts.onListenerError)
   return {
     db,
     notifications,
+    poolUse,
     async close () {
       // A shared instance stays open for its owner.
       if (!owned) return
@@ -89,6 +101,7 @@ function connectPostgres (connectionString: string, onListenerError?: (err: Erro
   const listeners = new Set<PostgresListener>()
   return {
     db,
+    poolUse: poolUseOf(pool),
     notifications: {
       async listen (channel, onMessage, onConnected) {
         const listener = new PostgresListener(connectionString, channel, onMessage, onConnected, onListenerError)

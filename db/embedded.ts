@@ -5,12 +5,13 @@ import type { PGlite } from '@electric-sql/pglite'
 import { createPgConfig } from '@electric-sql/pglite/node-postgres'
 import pg from 'pg'
 import { reportPoolErrors } from './errors.js'
-import type { Notifications } from './connect.js'
+import { poolUseOf, type Notifications, type PoolUse } from './connect.js'
 import type { Database } from './types.js'
 
 export interface EmbeddedDatabase {
   db: Kysely<Database>
   notifications: Notifications
+  poolUse (): PoolUse
 }
 
 // PGlite is one session: everything that uses an instance goes through one pool of one client,
@@ -40,6 +41,7 @@ function open (pglite: PGlite, onError?: (err: Error) => void): EmbeddedDatabase
   })
   return {
     db,
+    poolUse: poolUseOf(pool),
     notifications: {
       async listen (channel, onMessage, onConnected) {
         let channelSubscribers = subscribers.get(channel)
