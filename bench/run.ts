@@ -6,11 +6,14 @@ import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createScratchDatabase } from '../test/helpers/scratch-database.js'
+import { insertSessions } from '../test/helpers/sessions.js'
+import { connect } from '../db/connect.js'
+import { migrateToLatest } from '../db/migrate.js'
 import { cpuSeconds, nodeArgsFor, repoRoot, startRawArgon2, startServer, trackPeakRss, type Child, type RawArgon2 } from './children.js'
-import { createBooks, login, signup } from './fixtures.js'
+import { createBooks, login, loginBody, signup } from './fixtures.js'
 import { runLoad, summarise, type LoadSpec, type Measurement } from './load.js'
 import { fixed, resultRows, resultsMarkdown, textTable, type PeakRss } from './report.js'
-import { scenarioNamed, scenarios, type Connections, type Fixtures, type HttpDrive, type Scenario, type Server } from './scenarios.js'
+import { scenarioNamed, scenarios, type Connections, type Fixtures, type HttpDrive, type Scenario, type Server, type SweepDrive } from './scenarios.js'
 
 const smoke = process.argv.includes('--smoke')
 const envNumber = (name: string, fallback: number) => {
@@ -31,6 +34,9 @@ const settings = smoke
       hashConnections: envNumber('BENCH_HASH_CONNECTIONS', 2 * availableParallelism())
     }
 const { duration, repeat, warmup } = settings
+// BENCH_ONLY: a regular expression; only the scenarios it matches run (with their baselines), and
+// RESULTS.md is left as it is.
+const only = process.env.BENCH_ONLY === undefined ? undefined : new RegExp(process.env.BENCH_ONLY)
 const connectionCounts: Record<Connections, number> = {
   http: settings.connections,
   hash: settings.hashConnections,
@@ -45,6 +51,8 @@ const problems: string[] = []
 const runs = new Map<string, Measurement[]>()
 // By the name of the peak RSS scenario.
 const peakRss = new Map<string, PeakRss[]>()
+// What the sweep scenario swept, for the report's notes.
+const sweepNotes: string[] = []
 const cleanups: Array<() => Promise<void>> = []
 let service: Child | undefined
 let eddsaService: Child | undefined
@@ -90,9 +98,17 @@ function warmUpProblems (name: string, m: Measurement): void {
   if (m.failures > 0) problems.push(`${name} (warm-up): ${m.failureDetail}`)
 }
 
+// The sweep scenario's service: a database of its own, filled before the service starts.
+interface SweepingService {
+  databaseUrl: string
+  dataDir: string
+  start: () => Promise<Child>
+}
+
 // What a step needs once the children run and the accounts exist.
 interface Bench {
   servers: Record<Server, Child>
+  sweeping: SweepingService
   rawArgon2: RawArgon2
   // On each service (the baseline has no accounts).
   fixtures: Record<Exclude<Server, 'baseline'>, Fixtures>
@@ -137,7 +153,72 @@ function httpLoad (drive: HttpDrive, bench: Bench): () => Promise<LoadSpec> {
   return async () => spec
 }
 
+// Sessions that ended 40 days ago (past the default 30-day retention), half revoked, half expired;
+// they have no user, unlike the sessions that logins open.
+const ENDED_DAYS_AGO = 40 * 86_400
+
+async function fillEndedSessions ({ databaseUrl, dataDir }: SweepingService, count: number): Promise<void> {
+  const handle = await connect({ databaseUrl, dataDir })
+  try {
+    await migrateToLatest(handle.db)
+    await insertSessions(handle.db, Math.ceil(count / 2), { revoked: ENDED_DAYS_AGO })
+    await insertSessions(handle.db, Math.floor(count / 2), { expired: ENDED_DAYS_AGO })
+  } finally {
+    await handle.close()
+  }
+}
+
+async function endedSessionsLeft ({ databaseUrl, dataDir }: SweepingService): Promise<number> {
+  const handle = await connect({ databaseUrl, dataDir })
+  try {
+    const row = await handle.db.selectFrom('sessions').where('user_uid', 'is', null)
+      .select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow()
+    return Number(row.count)
+  } finally {
+    await handle.close()
+  }
+}
+
+// Once, on its first turn: fill the table, start the service (which begins sweeping at once),
+// sign up, drive logins, stop it, and count what the sweep left.
+function sweepStep (name: string, drive: SweepDrive, bench: Bench): Step {
+  let ran = false
+  return {
+    run: async () => {
+      if (ran) return
+      ran = true
+      const count = smoke ? Math.min(drive.endedSessions, 10_000) : drive.endedSessions
+      if (count > 0) {
+        await fillEndedSessions(bench.sweeping, count)
+        progress(`${name}: ${count} ended sessions in the table`)
+      }
+      const child = await bench.sweeping.start()
+      const startedAt = performance.now()
+      try {
+        const email = await signup(child.url)
+        record(name, await runLoad({
+          url: child.url,
+          pid: child.pid,
+          method: 'POST',
+          path: '/api/v1/auth/login',
+          body: loginBody(email),
+          connections: connectionCounts[drive.connections],
+          duration,
+          expectStatus: 200
+        }))
+      } finally {
+        await child.stop()
+      }
+      if (count === 0) return
+      const seconds = (performance.now() - startedAt) / 1000
+      const swept = count - await endedSessionsLeft(bench.sweeping)
+      sweepNotes.push(`${name}: ${swept} of ${count} ended sessions swept in the ${fixed(seconds)} s the service ran (start, one signup, ${duration} s of logins)`)
+    }
+  }
+}
+
 function scenarioStep ({ name, drive }: Scenario, bench: Bench): Step {
+  if (drive.kind === 'login while sweeping') return sweepStep(name, drive, bench)
   if (drive.kind === 'argon2') {
     return {
       run: async () => {
@@ -189,12 +270,13 @@ function simultaneous (members: Scenario[], bench: Bench): Step {
 function schedule (): Array<{ together: boolean, members: Scenario[] }> {
   const pairing = ({ target }: Scenario) => target?.kind === 'throughput' || target?.kind === 'p50 spread' ? target : undefined
   const baselines = scenarios.flatMap((s) => pairing(s)?.against ?? [])
-  return scenarios.filter((s) => s.drive.kind !== 'peak rss' && !baselines.includes(s.name)).map((s) => {
+  const groups = scenarios.filter((s) => s.drive.kind !== 'peak rss' && !baselines.includes(s.name)).map((s) => {
     const target = pairing(s)
     return target === undefined
       ? { together: false, members: [s] }
       : { together: target.kind === 'p50 spread', members: [scenarioNamed(target.against), s] }
   })
+  return only === undefined ? groups : groups.filter(({ members }) => members.some((s) => only.test(s.name)))
 }
 
 async function freshDatabase (adminUrl: string): Promise<string> {
@@ -228,6 +310,10 @@ async function main (): Promise<void> {
   const eddsaDir = join(tmp, 'eddsa')
   mkdirSync(eddsaDir)
   const eddsaDataDir = join(eddsaDir, 'data')
+  // The sweep scenario's service: the same, on a database of its own.
+  const sweepDir = join(tmp, 'sweep')
+  mkdirSync(sweepDir)
+  const sweepDataDir = join(sweepDir, 'data')
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -251,7 +337,8 @@ async function main (): Promise<void> {
 
   // The baseline server and the raw argon2 child run from source: they start while the build runs.
   // Each child is recorded as soon as it runs, so a failed build still stops it.
-  const [databaseUrl, eddsaDatabaseUrl, rawArgon2] = await Promise.all([
+  const [databaseUrl, eddsaDatabaseUrl, sweepDatabaseUrl, rawArgon2] = await Promise.all([
+    adminUrl === '' ? '' : freshDatabase(adminUrl),
     adminUrl === '' ? '' : freshDatabase(adminUrl),
     adminUrl === '' ? '' : freshDatabase(adminUrl),
     startRawArgon2(childEnv, tmp).then((raw) => {
@@ -283,7 +370,19 @@ async function main (): Promise<void> {
   }
   const fixtures = { service: await account(service), 'service (EdDSA)': await account(eddsaService) }
   const { access } = fixtures.service
-  const bench: Bench = { servers: { service, 'service (EdDSA)': eddsaService, baseline }, rawArgon2, fixtures }
+  const sweeping: SweepingService = {
+    databaseUrl: sweepDatabaseUrl,
+    dataDir: sweepDataDir,
+    // Sweeps start half a second after the service does, and run again as soon as one is done.
+    start: () => startServer({
+      name: 'sweeping service',
+      args,
+      env: { ...serviceEnv, DATABASE_URL: sweepDatabaseUrl, DATA_DIR: sweepDataDir, RETENTION_SWEEP_INTERVAL: '0.5' },
+      cwd: sweepDir,
+      readyPath: '/health'
+    })
+  }
+  const bench: Bench = { servers: { service, 'service (EdDSA)': eddsaService, baseline }, sweeping, rawArgon2, fixtures }
   const unavailable = new Set<string>()
 
   for (const { together, members } of schedule()) {
@@ -304,12 +403,13 @@ async function main (): Promise<void> {
     `Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length} cores, ${database}`,
     `${duration} s per run after a ${warmup} s warm-up, median of ${repeat} run(s); total ${fixed(seconds)} s`,
     `service: node --require dist/preload.cjs dist/server.js, NODE_ENV=production, LOG_LEVEL=warn, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'HASH_CONCURRENCY (preload)'}`,
-    'service (EdDSA): the same, with JWT_ALGORITHM=EdDSA on a database of its own'
+    'service (EdDSA): the same, with JWT_ALGORITHM=EdDSA on a database of its own',
+    ...sweepNotes
   ]
   console.log(`\n${textTable(rows)}\n\n${meta.join('\n')}`)
   if (seconds > 300) console.log('warning: the suite took longer than its 5-minute budget')
   if (problems.length > 0) console.log(`\nerrors:\n${problems.map((p) => `  ${p}`).join('\n')}`)
-  if (!smoke) writeFileSync(join(repoRoot, 'bench/RESULTS.md'), resultsMarkdown({ rows, meta, runs, repeat, problems }))
+  if (!smoke && only === undefined) writeFileSync(join(repoRoot, 'bench/RESULTS.md'), resultsMarkdown({ rows, meta, runs, repeat, problems }))
 }
 
 try {

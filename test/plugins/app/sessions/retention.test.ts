@@ -63,8 +63,28 @@ test('a large table: every ended session past the retention goes, in batches, an
   await insertSessions(app.db, 10_000, { expired: RETENTION + 60, lastUsed: RETENTION + IDLE + 60 })
   await insertSessions(app.db, 5_000, { revoked: RETENTION - 60 })
   await insertSessions(app.db, 5_000)
-  t.same(await app.periodicSweeps.run(SESSIONS_SWEEP), { sessions: 30_000, batches: 30 })
+  // Without the rests between batches, which only spread the same work out.
+  t.same(await sweepEndedSessions(app.sessionsRepository, { retention: RETENTION, restFactor: 0 }), { sessions: 30_000, batches: 30 })
   t.equal(await sessionCount(app.db), 10_000)
+})
+
+test('the sweep rests between batches in proportion to their time', async (t) => {
+  const app = await build(t, { database: await freshDatabase(), config })
+  await insertSessions(app.db, 3_000, { revoked: RETENTION + 60 })
+  const batchTimes: number[] = []
+  const deleteEnded = app.sessionsRepository.deleteEnded
+  const timed: typeof deleteEnded = async (...args) => {
+    const started = performance.now()
+    try { return await deleteEnded(...args) } finally { batchTimes.push(performance.now() - started) }
+  }
+  const started = performance.now()
+  await sweepEndedSessions({ ...app.sessionsRepository, deleteEnded: timed }, { retention: RETENTION, batchSize: 1000, restFactor: 4 })
+  const elapsed = performance.now() - started
+  const working = batchTimes.reduce((a, b) => a + b, 0)
+  // Rests after the first three batches (the fourth finds nothing and ends the sweep).
+  const rests = batchTimes.slice(0, 3).reduce((a, b) => a + b, 0) * 4
+  t.equal(batchTimes.length, 4)
+  t.ok(elapsed >= working + rests * 0.9, `${elapsed.toFixed(0)} ms in all, ${working.toFixed(0)} ms of batches`)
 })
 
 // Two instances on one database of 10,000 sessions to sweep and 100 live ones.
@@ -100,14 +120,17 @@ test('the sweep runs by itself every RETENTION_SWEEP_INTERVAL seconds', async (t
   t.ok(await waitFor(async () => await sessionCount(app.db) === 1, 5000))
 })
 
-test('closing the server stops a sweep after its current batch', async (t) => {
-  const app = await build(t, { database: await freshDatabase(), config })
+test('closing the server stops a sweep after its current batch, and waits for it', async (t) => {
+  const database = await freshDatabase()
+  const app = await build(t, { database, config })
   await insertSessions(app.db, 20_000, { revoked: RETENTION + 60 })
   const sweeping = app.periodicSweeps.run(SESSIONS_SWEEP)
   await app.close()
   const swept = await sweeping
   const deleted = swept?.sessions ?? 0
-  t.ok(deleted > 0 && deleted < 20_000, `stopped early (${deleted} deleted)`)
+  t.ok(deleted < 20_000, `stopped early (${deleted} deleted)`)
+  const later = await build(t, { database, config })
+  t.equal(await sessionCount(later.db), 20_000 - deleted, 'what it deleted, it reported')
 })
 
 test('SESSION_RETENTION below ACCESS_TOKEN_TTL is a configuration error', async (t) => {
