@@ -7,6 +7,7 @@ import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { embeddedDatabase } from './embedded.js'
 import { reportPoolErrors } from './errors.js'
+import { poolUseOf, type PoolUse } from './pool-use.js'
 import type { Database } from './types.js'
 
 export type Unlisten = () => Promise<void>
@@ -16,16 +17,6 @@ export interface Notifications {
   // listener, so a caller can reload whatever was announced while it was not listening.
   listen (channel: string, onMessage: (payload: string) => void, onConnected: () => Promise<void>): Promise<Unlisten>
 }
-
-// Connections of the pool (one, embedded): open, idle, and queries waiting for one.
-export interface PoolUse {
-  total: number
-  idle: number
-  waiting: number
-}
-
-// pg's pool, as metrics report it.
-export const poolUseOf = (pool: pg.Pool) => (): PoolUse => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
 
 export interface DatabaseHandle {
   db: Kysely<Database>

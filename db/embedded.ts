@@ -5,7 +5,8 @@ import type { PGlite } from '@electric-sql/pglite'
 import { createPgConfig } from '@electric-sql/pglite/node-postgres'
 import pg from 'pg'
 import { reportPoolErrors } from './errors.js'
-import { poolUseOf, type Notifications, type PoolUse } from './connect.js'
+import type { Notifications } from './connect.js'
+import { poolUseOf, type PoolUse } from './pool-use.js'
 import type { Database } from './types.js'
 
 export interface EmbeddedDatabase {

@@ -2,7 +2,8 @@
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { PGlite } from '@electric-sql/pglite'
-import { connect, type Notifications, type PoolUse } from '../../db/connect.js'
+import { connect, type Notifications } from '../../db/connect.js'
+import type { PoolUse } from '../../db/pool-use.js'
 import { migrateToLatest } from '../../db/migrate.js'
 import type { Database } from '../../db/types.js'
 
