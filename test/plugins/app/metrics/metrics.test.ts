@@ -115,7 +115,9 @@ test('the metrics listener is on loopback unless METRICS_HOST says otherwise, an
   t.equal(metricsPort(testConfig()), 0, 'off by default')
   t.equal(metricsPort(testConfig({ METRICS_PORT: '0' })), 0, '0 is off too')
   t.equal(testConfig().METRICS_HOST, '127.0.0.1')
-  t.throws(() => testConfig({ METRICS_PORT: '65536' }), /METRICS_PORT/)
+  for (const bad of ['65536', 'abc', '-1', '80.5']) {
+    t.throws(() => testConfig({ METRICS_PORT: bad }), /METRICS_PORT must be a port number \(1-65535\), or empty or 0/, `${bad} is refused`)
+  }
 
   const off: FastifyInstance = await build(t)
   await off.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'nobody@example.com', password: PASSWORD } })
