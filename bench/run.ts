@@ -35,9 +35,6 @@ const settings = smoke
       hashConnections: envNumber('BENCH_HASH_CONNECTIONS', 2 * availableParallelism())
     }
 const { duration, repeat, warmup } = settings
-// BENCH_ONLY: a regular expression; only the scenarios it matches run (with their baselines), and
-// RESULTS.md is left as it is.
-const only = process.env.BENCH_ONLY === undefined ? undefined : new RegExp(process.env.BENCH_ONLY)
 const connectionCounts: Record<Connections, number> = {
   http: settings.connections,
   hash: settings.hashConnections,
@@ -275,13 +272,12 @@ function simultaneous (members: Scenario[], bench: Bench): Step {
 function schedule (): Array<{ together: boolean, members: Scenario[] }> {
   const pairing = ({ target }: Scenario) => target?.kind === 'throughput' || target?.kind === 'p50 spread' ? target : undefined
   const baselines = scenarios.flatMap((s) => pairing(s)?.against ?? [])
-  const groups = scenarios.filter((s) => s.drive.kind !== 'peak rss' && !baselines.includes(s.name)).map((s) => {
+  return scenarios.filter((s) => s.drive.kind !== 'peak rss' && !baselines.includes(s.name)).map((s) => {
     const target = pairing(s)
     return target === undefined
       ? { together: false, members: [s] }
       : { together: target.kind === 'p50 spread', members: [scenarioNamed(target.against), s] }
   })
-  return only === undefined ? groups : groups.filter(({ members }) => members.some((s) => only.test(s.name)))
 }
 
 async function freshDatabase (adminUrl: string): Promise<string> {
@@ -414,7 +410,7 @@ async function main (): Promise<void> {
   console.log(`\n${textTable(rows)}\n\n${meta.join('\n')}`)
   if (seconds > 300) console.log('warning: the suite took longer than its 5-minute budget')
   if (problems.length > 0) console.log(`\nerrors:\n${problems.map((p) => `  ${p}`).join('\n')}`)
-  if (!smoke && only === undefined) writeFileSync(join(repoRoot, 'bench/RESULTS.md'), resultsMarkdown({ rows, meta, runs, repeat, problems }))
+  if (!smoke) writeFileSync(join(repoRoot, 'bench/RESULTS.md'), resultsMarkdown({ rows, meta, runs, repeat, problems }))
 }
 
 try {
