@@ -1,10 +1,10 @@
 // Child processes of a bench run: the services, the bare baseline servers and the raw argon2 loops.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort } from '../test/helpers/free-port.js'
 
 export const repoRoot = join(import.meta.dirname, '..')
 // Children that are TypeScript run through tsx, resolved from here because their cwd is a temp dir.
@@ -17,17 +17,6 @@ export interface Child {
   // Set when the process has exited, with how it ended.
   exited: () => string | undefined
   stop: () => Promise<void>
-}
-
-async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')))
-    })
-  })
 }
 
 // Keeps the last lines a child wrote, to explain a crash.

@@ -134,6 +134,10 @@ export function resultRows (results: Results): Row[] {
           against: target.against,
           ratio: `${fixed(med(name, 'rps') / med(target.against, 'rps'), 2)} req/s, ${fixed(med(name, 'p99') / med(target.against, 'p99'), 1)}× p99`
         }
+      case 'p99 ratio': {
+        const ratio = med(name, 'p99') / med(target.against, 'p99')
+        return { against: target.against, ratio: `${fixed(ratio, 2)}× p99, ${fixed(med(name, 'rps') / med(target.against, 'rps'), 2)} req/s`, met: verdict(ratio <= target.atMost) }
+      }
       case 'peak rss': {
         const rss = results.peakRss.get(name) ?? []
         const peakMb = Math.max(...rss.map((r) => r.peak)) / 2 ** 20
@@ -174,6 +178,7 @@ function targetText (target: Target): string {
     case 'throughput': return `≥ ${target.atLeast.toFixed(2)}`
     case 'p50 spread': return `≤ ${fixed(target.atMost * 100, 0)}%`
     case 'report': return 'report'
+    case 'p99 ratio': return `p99 ≤ ${target.atMost.toFixed(1)}×`
     case 'peak rss': return `< ${target.belowMb} MB`
     case 'all served': return 'none refused'
     case 'overload': return `some shed, p99 ≤ wait budget + 1 hash, goodput ≥ ${target.goodputAtLeast.toFixed(2)}`

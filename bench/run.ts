@@ -6,11 +6,15 @@ import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createScratchDatabase } from '../test/helpers/scratch-database.js'
+import { insertSessions } from '../test/helpers/sessions.js'
+import { sql } from 'kysely'
+import { connect } from '../db/connect.js'
+import { migrateToLatest } from '../db/migrate.js'
 import { cpuSeconds, nodeArgsFor, repoRoot, startRawArgon2, startServer, trackPeakRss, type Child, type RawArgon2 } from './children.js'
-import { createBooks, login, signup } from './fixtures.js'
+import { createBooks, login, loginBody, signup } from './fixtures.js'
 import { runLoad, summarise, type LoadSpec, type Measurement } from './load.js'
 import { fixed, resultRows, resultsMarkdown, textTable, type PeakRss } from './report.js'
-import { scenarioNamed, scenarios, type Connections, type Fixtures, type HttpDrive, type Scenario, type Server } from './scenarios.js'
+import { scenarioNamed, scenarios, type Connections, type Fixtures, type HttpDrive, type Scenario, type Server, type SweepDrive } from './scenarios.js'
 
 const smoke = process.argv.includes('--smoke')
 const envNumber = (name: string, fallback: number) => {
@@ -59,6 +63,8 @@ const latest = new Map<string, Measurement>()
 const pairs = new Map<string, Array<Measurement | undefined>>()
 // By the name of the peak RSS scenario.
 const peakRss = new Map<string, PeakRss[]>()
+// What the sweep scenario swept, for the report's notes.
+const sweepNotes: string[] = []
 const cleanups: Array<() => Promise<void>> = []
 let service: Child | undefined
 let eddsaService: Child | undefined
@@ -110,9 +116,17 @@ function warmUpProblems (name: string, m: Measurement): void {
   if (m.failures > 0) problems.push(`${name} (warm-up): ${m.failureDetail}`)
 }
 
+// The sweep scenario's service: a database of its own, filled before the service starts.
+interface SweepingService {
+  databaseUrl: string
+  dataDir: string
+  start: () => Promise<Child>
+}
+
 // What a step needs once the children run and the accounts exist.
 interface Bench {
   servers: Record<Server, Child>
+  sweeping: SweepingService
   rawArgon2: RawArgon2
   // On each service (the baselines have no accounts).
   fixtures: Record<'service' | 'service (EdDSA)', Fixtures>
@@ -166,7 +180,76 @@ function httpLoad (drive: HttpDrive, bench: Bench): () => Promise<LoadSpec> {
   return async () => spec
 }
 
+// Sessions that ended 40 days ago (past the default 30-day retention), half revoked, half expired;
+// they have no user, unlike the sessions that logins open.
+const ENDED_DAYS_AGO = 40 * 86_400
+
+async function fillEndedSessions ({ databaseUrl, dataDir }: SweepingService, count: number): Promise<void> {
+  const handle = await connect({ databaseUrl, dataDir })
+  try {
+    await migrateToLatest(handle.db)
+    await insertSessions(handle.db, Math.ceil(count / 2), { revoked: ENDED_DAYS_AGO })
+    await insertSessions(handle.db, Math.floor(count / 2), { expired: ENDED_DAYS_AGO })
+    // As a table that has been there a while: vacuumed, analysed and on disk, so the run measures
+    // the sweep, not PostgreSQL catching up with the bulk insert.
+    await sql`vacuum analyze sessions`.execute(handle.db)
+    await sql`checkpoint`.execute(handle.db)
+  } finally {
+    await handle.close()
+  }
+}
+
+async function endedSessionsLeft ({ databaseUrl, dataDir }: SweepingService): Promise<number> {
+  const handle = await connect({ databaseUrl, dataDir })
+  try {
+    const row = await handle.db.selectFrom('sessions').where('user_uid', 'is', null)
+      .select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow()
+    return Number(row.count)
+  } finally {
+    await handle.close()
+  }
+}
+
+// Once, on its first turn: fill the table, start the service (which begins sweeping at once),
+// sign up, drive logins, stop it, and count what the sweep left.
+function sweepStep (name: string, drive: SweepDrive, bench: Bench): Step {
+  let ran = false
+  return {
+    run: async () => {
+      if (ran) return
+      ran = true
+      const count = smoke ? Math.min(drive.endedSessions, 10_000) : drive.endedSessions
+      if (count > 0) {
+        await fillEndedSessions(bench.sweeping, count)
+        progress(`${name}: ${count} ended sessions in the table`)
+      }
+      const child = await bench.sweeping.start()
+      const startedAt = performance.now()
+      try {
+        const email = await signup(child.url)
+        record(name, await runLoad({
+          url: child.url,
+          pid: child.pid,
+          method: 'POST',
+          path: '/api/v1/auth/login',
+          body: loginBody(email),
+          connections: connectionCounts[drive.connections],
+          duration,
+          expectStatus: 200
+        }))
+      } finally {
+        await child.stop()
+      }
+      if (count === 0) return
+      const seconds = (performance.now() - startedAt) / 1000
+      const swept = count - await endedSessionsLeft(bench.sweeping)
+      sweepNotes.push(`${name}: ${swept} of ${count} ended sessions swept in the ${fixed(seconds)} s the service ran (start, one signup, ${duration} s of logins)`)
+    }
+  }
+}
+
 function scenarioStep ({ name, drive }: Scenario, bench: Bench): Step {
+  if (drive.kind === 'login while sweeping') return sweepStep(name, drive, bench)
   if (drive.kind === 'argon2') {
     const measure = async (seconds: number) => {
       const raw = await bench.rawArgon2.measure(drive.mode, connectionCounts[drive.connections], seconds)
@@ -264,6 +347,10 @@ async function main (): Promise<void> {
   const eddsaDir = join(tmp, 'eddsa')
   mkdirSync(eddsaDir)
   const eddsaDataDir = join(eddsaDir, 'data')
+  // The sweep scenario's service: the same, on a database of its own.
+  const sweepDir = join(tmp, 'sweep')
+  mkdirSync(sweepDir)
+  const sweepDataDir = join(sweepDir, 'data')
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -287,7 +374,8 @@ async function main (): Promise<void> {
 
   // The baseline server and the raw argon2 child run from source: they start while the build runs.
   // Each child is recorded as soon as it runs, so a failed build still stops it.
-  const [databaseUrl, eddsaDatabaseUrl, rawArgon2] = await Promise.all([
+  const [databaseUrl, eddsaDatabaseUrl, sweepDatabaseUrl, rawArgon2] = await Promise.all([
+    adminUrl === '' ? '' : freshDatabase(adminUrl),
     adminUrl === '' ? '' : freshDatabase(adminUrl),
     adminUrl === '' ? '' : freshDatabase(adminUrl),
     // Raw hashing on as many threads as the service hashes with.
@@ -322,7 +410,19 @@ async function main (): Promise<void> {
   }
   const fixtures = { service: await account(service), 'service (EdDSA)': await account(eddsaService) }
   const { access } = fixtures.service
-  const bench: Bench = { servers: { service, 'service (EdDSA)': eddsaService, baseline, 'baseline (no logger)': bareBaseline }, rawArgon2, fixtures }
+  const sweeping: SweepingService = {
+    databaseUrl: sweepDatabaseUrl,
+    dataDir: sweepDataDir,
+    // Sweeps start half a second after the service does, and run again as soon as one is done.
+    start: () => startServer({
+      name: 'sweeping service',
+      args,
+      env: { ...serviceEnv, DATABASE_URL: sweepDatabaseUrl, DATA_DIR: sweepDataDir, RETENTION_SWEEP_INTERVAL: '0.5' },
+      cwd: sweepDir,
+      readyPath: '/health'
+    })
+  }
+  const bench: Bench = { servers: { service, 'service (EdDSA)': eddsaService, baseline, 'baseline (no logger)': bareBaseline }, sweeping, rawArgon2, fixtures }
   const unavailable = new Set<string>()
 
   for (const { together, members } of schedule()) {
@@ -344,7 +444,8 @@ async function main (): Promise<void> {
     `${duration} s per run after a ${warmup} s warm-up, median of ${repeat} run(s); total ${fixed(seconds)} s`,
     `service: node --require dist/preload.cjs dist/server.js, NODE_ENV=production, LOG_LEVEL=warn, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'HASH_CONCURRENCY (preload)'}, HASH_CONCURRENCY ${hashThreads}, HASH_MAX_WAIT_MS ${hashMaxWaitMs}`,
     `raw argon2: UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? hashThreads}, as many threads as the service hashes with`,
-    'service (EdDSA): the same, with JWT_ALGORITHM=EdDSA on a database of its own'
+    'service (EdDSA): the same, with JWT_ALGORITHM=EdDSA on a database of its own',
+    ...sweepNotes
   ]
   console.log(`\n${textTable(rows)}\n\n${meta.join('\n')}`)
   if (seconds > 420) console.log('warning: the suite took longer than its 7-minute budget')

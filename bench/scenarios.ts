@@ -47,6 +47,16 @@ export interface Argon2Drive {
   connections: Connections
 }
 
+// Logins at a service of its own (its own database) that sweeps `endedSessions` sessions, ended
+// long ago and put in its table before it starts, from its first second (RETENTION_SWEEP_INTERVAL);
+// none: the same service with nothing to sweep. Run once, whatever BENCH_REPEAT says: the sweep
+// empties the table.
+export interface SweepDrive {
+  kind: 'login while sweeping'
+  endedSessions: number
+  connections: Connections
+}
+
 // No load of its own: the service's peak RSS while another scenario runs.
 export interface PeakRssDrive {
   kind: 'peak rss'
@@ -60,6 +70,8 @@ export type Target =
   | { kind: 'p50 spread', against: string, atMost: number }
   // Medians of req/s and p99 beside those of `against`, without a verdict.
   | { kind: 'report', against: string }
+  // Its p99 over the median p99 of `against`, at most this factor.
+  | { kind: 'p99 ratio', against: string, atMost: number }
   | { kind: 'peak rss', belowMb: number }
   // Every request answered with the scenario's status in every run; p99 reported.
   | { kind: 'all served' }
@@ -69,7 +81,7 @@ export type Target =
 
 export interface Scenario {
   name: string
-  drive: HttpDrive | Argon2Drive | PeakRssDrive
+  drive: HttpDrive | Argon2Drive | SweepDrive | PeakRssDrive
   target?: Target
   // Another scenario run alternately with this one too, whose paired req/s ratio is shown for context.
   alsoAgainst?: string
@@ -123,6 +135,15 @@ export const scenarios: Scenario[] = [
       status: 200
     },
     target: { kind: 'overload', against: 'raw argon2 verify (baseline)', goodputAtLeast: 0.85 }
+  },
+  {
+    name: 'login, nothing to sweep (baseline)',
+    drive: { kind: 'login while sweeping', endedSessions: 0, connections: 'hash' }
+  },
+  {
+    name: 'login while a million ended sessions are swept',
+    drive: { kind: 'login while sweeping', endedSessions: 1_000_000, connections: 'hash' },
+    target: { kind: 'p99 ratio', against: 'login, nothing to sweep (baseline)', atMost: 1.5 }
   },
   {
     name: 'raw argon2 hash (baseline)',

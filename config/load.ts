@@ -2,7 +2,7 @@
 // (into which the preload has read .env); tests pass their values. All of them come through here.
 import envSchema from 'env-schema'
 import type { ErrorObject } from 'ajv'
-import { ConfigSchema, type Config } from './schema.js'
+import { ConfigSchema, metricsPort, type Config } from './schema.js'
 
 // What a variable's schema says about it, for the messages below.
 interface SettingSchema {
@@ -42,12 +42,25 @@ function describe (error: ErrorObject): string {
 }
 
 export function parseConfig (values: Record<string, unknown>): Config {
+  let config: Config
   try {
-    return envSchema<Config>({ schema: ConfigSchema, data: values, env: false, dotenv: false })
+    config = envSchema<Config>({ schema: ConfigSchema, data: values, env: false, dotenv: false })
   } catch (err) {
     const errors = (err as { errors?: ErrorObject[] }).errors
     if (errors === undefined || errors.length === 0) throw err
     throw new Error(errors.map(describe).join('; '))
+  }
+  checkSessionRetention(config)
+  if (Number.isNaN(metricsPort(config))) {
+    throw new Error(`METRICS_PORT must be a port number (1-65535), or empty or 0 for no metrics listener; it is "${config.METRICS_PORT}"`)
+  }
+  return config
+}
+
+// A revoked session must outlive its last access token: its revocation is reloaded from the row.
+function checkSessionRetention ({ SESSION_RETENTION, ACCESS_TOKEN_TTL }: Config): void {
+  if (SESSION_RETENTION < ACCESS_TOKEN_TTL) {
+    throw new Error(`SESSION_RETENTION (${SESSION_RETENTION}) must be at least ACCESS_TOKEN_TTL (${ACCESS_TOKEN_TTL}): raise it, or lower ACCESS_TOKEN_TTL`)
   }
 }
 

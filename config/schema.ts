@@ -45,6 +45,15 @@ export const ConfigSchema = Type.Object({
   // Seconds during which a just-rotated refresh token still yields the same successor pair.
   REFRESH_REUSE_WINDOW: Type.Integer({ minimum: 0, default: 10 }),
   SESSION_MAX_AGE: Type.Integer({ minimum: 1, default: 2592000 }),
+  // Seconds an ended (revoked or expired) session is kept before the sweep deletes it; at least
+  // ACCESS_TOKEN_TTL (config/load.ts), so the revocations an access token can still meet stay loadable.
+  SESSION_RETENTION: Type.Integer({ minimum: 1, default: 2592000 }),
+  // Seconds between two runs of each retention sweep (sessions, one-time tokens, settled mail).
+  RETENTION_SWEEP_INTERVAL: Type.Number({ exclusiveMinimum: 0, default: 3600 }),
+  // Prometheus metrics on a listener of their own (GET /metrics); empty or 0: no metrics listener.
+  // A string so that an empty line in .env means off: metricsPort() reads it, config/load.ts checks it.
+  METRICS_PORT: Type.String({ default: '' }),
+  METRICS_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   LOG_PRETTY: Type.Boolean({ default: false }),
   // Comma-separated origins allowed to call the API from a browser; empty: no cross-origin access.
@@ -93,6 +102,14 @@ export const ConfigSchema = Type.Object({
 })
 
 export type Config = Static<typeof ConfigSchema>
+
+// The metrics listener's port; 0 when there is none, NaN when METRICS_PORT is no port number.
+export function metricsPort ({ METRICS_PORT }: Pick<Config, 'METRICS_PORT'>): number {
+  const value = METRICS_PORT.trim()
+  if (value === '') return 0
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN
+  return port <= 65535 ? port : Number.NaN
+}
 
 declare module 'fastify' {
   interface FastifyInstance {

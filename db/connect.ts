@@ -8,6 +8,7 @@ import pg from 'pg'
 import { lockDataDir, type Unlock } from './data-dir-lock.js'
 import { embeddedDatabase } from './embedded.js'
 import { reportPoolErrors, unreachableDatabase } from './errors.js'
+import { poolUseOf, type PoolUse } from './pool-use.js'
 import type { Database } from './types.js'
 
 export type Unlisten = () => Promise<void>
@@ -21,6 +22,7 @@ export interface Notifications {
 export interface DatabaseHandle {
   db: Kysely<Database>
   notifications: Notifications
+  poolUse (): PoolUse
   close (): Promise<void>
 }
 
@@ -75,10 +77,11 @@ export async function connect (opts: ConnectOptions): Promise<DatabaseHandle> {
     throw err
   }
   const embedded = pglite
-  const { db, notifications } = embeddedDatabase(embedded, opts.onListenerError)
+  const { db, notifications, poolUse } = embeddedDatabase(embedded, opts.onListenerError)
   return {
     db,
     notifications,
+    poolUse,
     async close () {
       // A shared instance stays open for its owner.
       if (!owned) return
@@ -105,6 +108,7 @@ async function connectPostgres (connectionString: string, onListenerError?: (err
   const listeners = new Set<PostgresListener>()
   return {
     db,
+    poolUse: poolUseOf(pool),
     notifications: {
       async listen (channel, onMessage, onConnected) {
         const listener = new PostgresListener(connectionString, channel, onMessage, onConnected, onListenerError)

@@ -6,11 +6,13 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres'
 import pg from 'pg'
 import { reportPoolErrors } from './errors.js'
 import type { Notifications } from './connect.js'
+import { poolUseOf, type PoolUse } from './pool-use.js'
 import type { Database } from './types.js'
 
 export interface EmbeddedDatabase {
   db: Kysely<Database>
   notifications: Notifications
+  poolUse (): PoolUse
 }
 
 // PGlite is one session: everything that uses an instance goes through one pool of one client,
@@ -40,6 +42,7 @@ function open (pglite: PGlite, onError?: (err: Error) => void): EmbeddedDatabase
   })
   return {
     db,
+    poolUse: poolUseOf(pool),
     notifications: {
       async listen (channel, onMessage, onConnected) {
         let channelSubscribers = subscribers.get(channel)

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { PGlite } from '@electric-sql/pglite'
 import { connect, type Notifications } from '../../db/connect.js'
+import type { PoolUse } from '../../db/pool-use.js'
 import { migrateToLatest } from '../../db/migrate.js'
 import type { Database } from '../../db/types.js'
 
@@ -11,6 +12,8 @@ declare module 'fastify' {
     db: Kysely<Database>
     // The database's NOTIFY channels (revocations use one).
     notifications: Notifications
+    // How busy the connection pool is (metrics).
+    databasePoolUse: () => PoolUse
   }
 }
 
@@ -30,4 +33,5 @@ export default fp<DbPluginOptions>(async function db (fastify, opts) {
   if (applied.length > 0) fastify.log.info({ migrations: applied }, 'migrations applied')
   fastify.decorate('db', handle.db)
   fastify.decorate('notifications', handle.notifications)
+  fastify.decorate('databasePoolUse', handle.poolUse)
 }, { name: 'db', dependencies: ['env'] })

@@ -5,7 +5,7 @@ import type { onRequestHookHandler } from 'fastify'
 import { randomBytes } from 'node:crypto'
 import argon2 from 'argon2'
 import { AppError } from '../http/errors.js'
-import { createHashGate, type CallerSocket, type HashLimits } from './hash-gate.js'
+import { createHashGate, type CallerSocket, type HashGate, type HashLimits } from './hash-gate.js'
 
 export const SALT_BYTES = 16
 
@@ -32,14 +32,42 @@ declare module 'fastify' {
   }
 }
 
+// What metrics see of the gate: a hash joins the line, gets its slot after waitMs, or is refused
+// (or its client left) before it got one.
+export interface HashObserver {
+  queued (): void
+  started (waitMs: number): void
+  refused (): void
+}
+
+type GateRun = HashGate['run']
+
+function observed (run: GateRun, observer?: HashObserver): GateRun {
+  if (observer === undefined) return run
+  return async (work, socket) => {
+    const queuedAt = performance.now()
+    let started = false
+    observer.queued()
+    try {
+      return await run(() => {
+        started = true
+        observer.started(performance.now() - queuedAt)
+        return work()
+      }, socket)
+    } finally {
+      if (!started) observer.refused()
+    }
+  }
+}
+
 // argon2 writes m,p,t; the PHC reference order is m,t,p, which every other argon2 library parses.
 function canonical (hash: string): string {
   return hash.replace(/\$m=(\d+),p=(\d+),t=(\d+)\$/, '$m=$1,t=$3,p=$2$')
 }
 
-export async function createPasswords (limits: HashLimits): Promise<Passwords> {
+export async function createPasswords (limits: HashLimits, observer?: HashObserver): Promise<Passwords> {
   const gate = createHashGate(limits)
-  const { run } = gate
+  const run = observed(gate.run, observer)
   // The salt is drawn here, synchronously (16 bytes, as argon2 would): argon2's own draw is a job
   // on libuv's pool, queued among the hashes, and the hash waits for the main thread to pick it up.
   const hash = async (password: string, socket?: CallerSocket) =>
@@ -70,6 +98,6 @@ export async function createPasswords (limits: HashLimits): Promise<Passwords> {
 
 export default fp(async function passwords (fastify) {
   const { HASH_CONCURRENCY, HASH_MAX_WAIT_MS } = fastify.config
-  const passwords = await createPasswords({ concurrency: HASH_CONCURRENCY, maxWaitMs: HASH_MAX_WAIT_MS })
+  const passwords = await createPasswords({ concurrency: HASH_CONCURRENCY, maxWaitMs: HASH_MAX_WAIT_MS }, fastify.appMetrics.hashObserver)
   fastify.decorate('passwords', passwords)
-}, { name: 'passwords', dependencies: ['env'] })
+}, { name: 'passwords', dependencies: ['env', 'app-metrics'] })

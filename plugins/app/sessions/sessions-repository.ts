@@ -107,6 +107,24 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
         .execute()
     },
 
+    // Deletes up to `limit` sessions that ended (revoked, past their absolute expiry, or idle past
+    // the limit) more than `retention` seconds ago. Rows locked by a refresh or a revocation are
+    // skipped, so the sweep never waits on (or holds up) a request.
+    async deleteEnded (retention: number, limit: number): Promise<number> {
+      const result = await db.deleteFrom('sessions')
+        .where('id', 'in', db.selectFrom('sessions').select('id')
+          .where((eb) => eb.or([
+            eb('revoked_at', '<', secondsAgo(retention)),
+            eb('expires_at', '<', secondsAgo(retention)),
+            eb('last_used_at', '<', secondsAgo(retention + idleTtl))
+          ]))
+          .limit(limit)
+          .forUpdate()
+          .skipLocked())
+        .executeTakeFirst()
+      return Number(result.numDeletedRows)
+    },
+
     // Revocations young enough that an access token of that session may still be unexpired.
     revokedSince (seconds: number) {
       return db.selectFrom('sessions')

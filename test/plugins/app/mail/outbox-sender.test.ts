@@ -10,7 +10,7 @@ import { buildWithInbox, pendingMails } from '../../../helpers/mail.js'
 import { startSmtpServer, linkIn, tokenIn } from '../../../helpers/smtp.js'
 import { signupBody } from '../../../helpers/fixtures.js'
 import { waitFor } from '../../../helpers/wait-for.js'
-import { sweepAccountEmail, SETTLED_MAIL_RETENTION_SECONDS } from '../../../../plugins/app/account-email/retention.js'
+import { ACCOUNT_EMAIL_SWEEP, SETTLED_MAIL_RETENTION_SECONDS } from '../../../../plugins/app/account-email/retention.js'
 import type { FastifyInstance } from 'fastify'
 
 const signup = (app: FastifyInstance, overrides: Record<string, unknown> = {}) =>
@@ -136,8 +136,8 @@ test('the retention sweep deletes expired tokens and settled mail past the reten
   const [expired] = await app.db.selectFrom('account_tokens').select('token_hash').execute()
   await app.db.updateTable('account_tokens').set({ expires_at: sql`now() - interval '1 second'` }).where('token_hash', '=', expired!.token_hash).execute()
 
-  t.same(await sweepAccountEmail(app.db), { tokens: 1, mails: 1 })
+  t.same(await app.periodicSweeps.run(ACCOUNT_EMAIL_SWEEP), { tokens: 1, mails: 1 })
   t.same((await app.db.selectFrom('mail_outbox').select('id').execute()).map((row) => row.id), [recent!.id])
   t.equal((await app.db.selectFrom('account_tokens').select('token_hash').execute()).length, 1)
-  t.same(await sweepAccountEmail(app.db), { tokens: 0, mails: 0 }, 'nothing more to sweep')
+  t.same(await app.periodicSweeps.run(ACCOUNT_EMAIL_SWEEP), { tokens: 0, mails: 0 }, 'nothing more to sweep')
 })
