@@ -1,5 +1,5 @@
-// POST /api/v1/auth/password-reset-request: the same 200 after the same work for every address,
-// known or not, limited or not.
+// POST /api/v1/auth/password-reset-request: the same 200 for every address, known or not, limited
+// or not, sent before the work is done (plugins/app/http/after-answer.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { EmailBody, MESSAGES } from '../../../../schemas/account-email.js'
 import { MessageSchema } from '../../../../schemas/auth.js'
@@ -21,9 +21,12 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       body: ref(EmailBody),
       response: { 200: ref(MessageSchema, { description: 'Request taken' }), ...errorResponses(422) }
     }
-  }, async (request) => {
-    if (await abuseLimits.mailAllowed(request)) await accountEmail.requestPasswordReset(request.body.email)
-    return { message: MESSAGES.resetRequested }
+  }, async (request, reply) => {
+    await reply.send({ message: MESSAGES.resetRequested })
+    await fastify.afterAnswer.run(request, 'password reset request', async () => {
+      if (await abuseLimits.mailAllowed(request)) await accountEmail.requestPasswordReset(request.body.email)
+    })
+    return reply
   })
 }
 

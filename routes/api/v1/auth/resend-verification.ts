@@ -1,4 +1,5 @@
-// POST /api/v1/auth/resend_verification: the same 202 for every address, known or not, limited or not.
+// POST /api/v1/auth/resend_verification: the same 202 for every address, known or not, limited or
+// not, sent before the work is done (plugins/app/http/after-answer.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { EmailBody, MESSAGES } from '../../../../schemas/account-email.js'
 import { MessageSchema } from '../../../../schemas/auth.js'
@@ -21,8 +22,11 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 202: ref(MessageSchema, { description: 'Request taken' }), ...errorResponses(422) }
     }
   }, async (request, reply) => {
-    if (await abuseLimits.mailAllowed(request)) await accountEmail.resendVerification(request.body.email)
-    return reply.code(202).send({ message: MESSAGES.resent })
+    await reply.code(202).send({ message: MESSAGES.resent })
+    await fastify.afterAnswer.run(request, 'verification resend', async () => {
+      if (await abuseLimits.mailAllowed(request)) await accountEmail.resendVerification(request.body.email)
+    })
+    return reply
   })
 }
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { build } from '../../../../helper.js'
 import { addresses, linkIn, tokenIn, type Inbox } from '../../../../helpers/smtp.js'
 import { buildWithInbox, queuedMailsTo } from '../../../../helpers/mail.js'
-import { bearer, errorCode, login, signupAndLogin, uniqueEmail, PASSWORD } from '../../../../helpers/fixtures.js'
+import { bearer, errorCode, login, signupAndLogin, signupBody, uniqueEmail, PASSWORD } from '../../../../helpers/fixtures.js'
 import { waitFor } from '../../../../helpers/wait-for.js'
 import type { FastifyInstance } from 'fastify'
 
@@ -147,6 +147,7 @@ test('an unknown or disabled account: the same answer, no token, no mail', async
   const all = await inbox.waitForMessages(3)
   t.equal(all.length, 3)
   t.same(addresses(all[2]!.to), [known.email])
+  await app.afterAnswer.settled() // the mail routes work after their answer
   t.equal(await queuedMailsTo(app, unknown), 0)
   t.equal(await queuedMailsTo(app, disabled.email), 1, 'only its signup mail')
   const tokens = await app.db.selectFrom('account_tokens').select('email').where('purpose', '=', 'password_reset').execute()
@@ -161,6 +162,7 @@ test('reset requests over the per-address and per-IP limits: the same 200, no ma
     const res = await app.inject({ method: 'POST', url: requestUrl, payload: { email: user.email }, remoteAddress: `192.0.2.${i + 1}` })
     t.same([res.statusCode, res.json()], [200, REQUESTED])
   }
+  await app.afterAnswer.settled() // the mail routes work after their answer
   t.equal(await queuedMailsTo(app, user.email), 3, 'the signup mail and two reset mails')
   await inbox.waitForMessages(3)
 
@@ -170,6 +172,7 @@ test('reset requests over the per-address and per-IP limits: the same 200, no ma
     const res = await app.inject({ method: 'POST', url: requestUrl, payload: { email: i < 3 ? uniqueEmail() : other.email }, remoteAddress: ip })
     t.same([res.statusCode, res.json()], [200, REQUESTED])
   }
+  await app.afterAnswer.settled() // the mail routes work after their answer
   t.equal(await queuedMailsTo(app, other.email), 1, 'the IP was over its limit: only the signup mail')
 })
 
@@ -184,4 +187,41 @@ test('a reset on one instance ends the sessions on another at once', async (t) =
   t.equal(errorCode(await one.inject({ url: '/api/v1/auth/me', headers: bearer(user.access) })), 'token_revoked')
   t.ok(await waitFor(async () => errorCode(await two.inject({ url: '/api/v1/auth/me', headers: bearer(user.access) })) === 'token_revoked', 1000),
     'refused on the other instance within a second')
+})
+
+// A known address writes a token and a mail, an unknown one nothing: were the answer sent after
+// that work, its timing would tell which addresses have accounts. So it is sent first: it arrives
+// while the tables the work needs are locked, and the work is done once they are free.
+test('the mail routes answer before their work: the answer comes while its tables are locked', async (t) => {
+  const { app } = await buildWithInbox(t)
+  const unverified = await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: signupBody() })
+  const email = unverified.json().email as string
+  await app.afterAnswer.settled()
+  const routes = [
+    { url: requestUrl, status: 200, purpose: 'password_reset' },
+    { url: '/api/v1/auth/resend_verification', status: 202, purpose: 'verify_email' }
+  ] as const
+  for (const route of routes) {
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => { release = resolve })
+    let locked: () => void = () => {}
+    const lockTaken = new Promise<void>((resolve) => { locked = resolve })
+    const holder = app.db.transaction().execute(async (trx) => {
+      await sql`lock table account_tokens, mail_outbox in access exclusive mode`.execute(trx)
+      locked()
+      await held
+    })
+    await lockTaken
+    const before = await Promise.race([
+      app.inject({ method: 'POST', url: route.url, payload: { email } }),
+      new Promise<undefined>((resolve) => setTimeout(resolve, 20_000, undefined))
+    ])
+    release()
+    await holder
+    t.equal(before?.statusCode, route.status, `${route.url}: answered while the tables were locked`)
+    await app.afterAnswer.settled()
+    const tokens = await app.db.selectFrom('account_tokens').select('purpose')
+      .where('email', '=', email).where('purpose', '=', route.purpose).execute()
+    t.equal(tokens.length, route.purpose === 'verify_email' ? 2 : 1, `${route.url}: the work was done after the answer`)
+  }
 })

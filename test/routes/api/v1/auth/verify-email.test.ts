@@ -103,6 +103,7 @@ test('resend_verification: a new link for an unverified account; the same 202 an
   t.equal(all.length, 3, 'one new mail only')
   const resent = all[2]!
   t.same(addresses(resent.to), [unverified.email])
+  await app.afterAnswer.settled() // the mail routes work after their answer
   t.equal(await queuedMailsTo(app, unknown), 0, 'nothing queued for an unknown address')
   t.equal(await queuedMailsTo(app, verified.email), 1, 'nor again for a verified one')
 
@@ -123,6 +124,7 @@ test('resend_verification over its per-address and per-IP limits: the same 202, 
     t.equal(res.statusCode, 202)
     t.same(res.json(), RESENT)
   }
+  await app.afterAnswer.settled() // the mail routes work after their answer
   t.equal(await queuedMailsTo(app, user.email), 3, 'the signup mail and two resends: the address is at its limit')
 
   const other = signupBody()
@@ -132,6 +134,7 @@ test('resend_verification over its per-address and per-IP limits: the same 202, 
     const res = await app.inject({ method: 'POST', url: resend, payload: { email: i < 4 ? uniqueEmail() : other.email }, remoteAddress: ip })
     t.same(res.json(), RESENT)
   }
+  await app.afterAnswer.settled() // the mail routes work after their answer
   t.equal(await queuedMailsTo(app, other.email), 1, 'the IP was over its limit before it asked for this address: only the signup mail')
 })
 
