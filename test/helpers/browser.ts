@@ -14,14 +14,16 @@ const FLAGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync'
 ]
 
-let executable: Promise<string> | undefined
+let found: ReturnType<typeof findChromium> | undefined
 
 // `args`: more Chromium flags, e.g. --host-resolver-rules to reach the test server by a host name.
 export async function openBrowser (t: Test, args: string[] = []): Promise<BrowserContext> {
-  executable ??= findChromium()
-  const executablePath = await executable
+  found ??= findChromium()
+  const { executablePath, env } = await found
   const userDataDir = await mkdtemp(join(tmpdir(), 'bookly-chromium-'))
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: [...FLAGS, ...args] })
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath, env: { ...process.env, ...env }, headless: true, args: [...FLAGS, ...args]
+  })
   t.teardown(async () => {
     await context.close()
     await rm(userDataDir, { recursive: true, force: true })

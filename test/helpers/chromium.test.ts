@@ -5,7 +5,10 @@ import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
-import { brotliCompressSync, constants } from 'node:zlib'
+import { createWriteStream } from 'node:fs'
+import { pipeline } from 'node:stream/promises'
+import { brotliCompressSync, constants, createBrotliCompress } from 'node:zlib'
+import { pack } from 'tar-fs'
 import { test } from 'tap'
 import { findChromium, NO_CHROMIUM, packagedChromium, unpackChromium } from './chromium.js'
 import { tsxFlags } from './program.js'
@@ -42,21 +45,26 @@ test('on PATH: chromium, chromium-browser or google-chrome, executable files onl
   await t.rejects(findChromium({ packaged: none, path: first }), { message: NO_CHROMIUM }, 'not executable, or a directory')
 
   const chrome = await fakeExecutable(first, 'google-chrome')
-  t.equal(await findChromium({ packaged: none, path: [first, second].join(delimiter) }), chrome)
+  t.same(await findChromium({ packaged: none, path: [first, second].join(delimiter) }), { executablePath: chrome, env: {} })
   const chromium = await fakeExecutable(second, 'chromium')
-  t.equal(await findChromium({ packaged: none, path: ['', first, second].join(delimiter) }), chromium, 'the name comes before the order of PATH')
+  t.same(await findChromium({ packaged: none, path: ['', first, second].join(delimiter) }), { executablePath: chromium, env: {} },
+    'the name comes before the order of PATH')
 })
 
 test('the npm-shipped browser comes before PATH', async (t) => {
   const dir = await scratch(t)
   await fakeExecutable(dir, 'chromium')
-  t.equal(await findChromium({ packaged: async () => '/shipped/chromium', path: dir }), '/shipped/chromium')
+  const shipped = { executablePath: '/shipped/chromium', env: {} }
+  t.equal(await findChromium({ packaged: async () => shipped, path: dir }), shipped)
 })
 
-test('npm install brings a Chromium: @sparticuz/chromium, unpacked beside node_modules', async (t) => {
+test('npm install brings a Chromium: @sparticuz/chromium, unpacked beside node_modules with its fonts', async (t) => {
   const shipped = await packagedChromium()
-  t.match(shipped, /node_modules\/\.cache\/bookly-chromium-[\d.]+\/chromium$/)
-  t.equal(await findChromium({ packaged: packagedChromium, path: '' }), shipped)
+  t.match(shipped?.executablePath, /node_modules\/\.cache\/bookly-chromium-[\d.]+\/chromium$/)
+  const fontsConf = await readFile(shipped?.env.FONTCONFIG_FILE ?? '', 'utf8')
+  const fonts = /<dir>([^<]+)<\/dir>/.exec(fontsConf)?.[1] ?? ''
+  t.ok((await readdir(fonts, { recursive: true })).some((file) => file.endsWith('.ttf')), 'fontconfig is pointed at the fonts it ships')
+  t.same(await findChromium({ packaged: packagedChromium, path: '' }), shipped)
 })
 
 test('processes that unpack at once all get the whole binary, and leave no partial copy', async (t) => {
@@ -66,6 +74,8 @@ test('processes that unpack at once all get the whole binary, and leave no parti
   const binary = randomBytes(32 << 20)
   await mkdir(bin)
   await writeFile(join(bin, 'chromium.br'), brotliCompressSync(binary, { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } }))
+  await fakeExecutable(join(dir, 'fonts-source', 'fonts', 'Sans'), 'Sans.ttf', 0o644)
+  await pipeline(pack(join(dir, 'fonts-source')), createBrotliCompress(), createWriteStream(join(bin, 'fonts.tar.br')))
 
   const helper = new URL('./chromium.ts', import.meta.url).href
   // Each prints what it was given and how many bytes that file held when it was given it.
@@ -83,6 +93,16 @@ test('processes that unpack at once all get the whole binary, and leave no parti
     t.same(result, { code: 0, out: `${executable} ${binary.length}\n` })
   }
   t.ok((await readFile(executable)).equals(binary), 'the binary is whole')
+  t.same(await readdir(join(cache, 'fonts'), { recursive: true }), ['Sans', join('Sans', 'Sans.ttf')], 'the fonts are unpacked')
+  t.match(await readFile(join(cache, 'fonts.conf'), 'utf8'), `<dir>${join(cache, 'fonts')}</dir>`, 'where fontconfig finds them')
   t.same(await readdir(join(dir, 'cache')), ['chromium-1'], 'no partial copy left')
   t.equal(await unpackChromium(join(dir, 'gone'), cache), executable, 'once unpacked, it is not unpacked again')
+})
+
+test('a directory in the way that holds no whole unpacked Chromium is named, not used', async (t) => {
+  const dir = await scratch(t)
+  await fakeExecutable(join(dir, 'cache'), 'chromium')
+  await writeFile(join(dir, 'chromium.br'), brotliCompressSync(Buffer.from('binary')))
+  await pipeline(pack(join(dir, 'cache')), createBrotliCompress(), createWriteStream(join(dir, 'fonts.tar.br')))
+  await t.rejects(unpackChromium(dir, join(dir, 'cache')), { message: `${join(dir, 'cache')} holds an incomplete Chromium: remove it, and the next test unpacks it again` })
 })
