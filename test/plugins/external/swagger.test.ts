@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { test } from 'tap'
 import type { RouteOptions } from 'fastify'
 import { build } from '../../helper.js'
@@ -18,6 +19,9 @@ test('every registered route is in the OpenAPI document with all its responses',
   t.equal(res.statusCode, 200)
   const doc = res.json()
   t.equal(doc.openapi, '3.1.0')
+  const { license } = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { license: string }
+  t.same(doc.info.license, { name: license, identifier: license }, "the document names package.json's licence")
+  t.match(await readFile(new URL('../../../LICENSE', import.meta.url), 'utf8'), /^MIT License\n/, 'the LICENSE file is that licence')
   t.match(doc.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
   t.match(doc.components.schemas.Error, { required: ['statusCode', 'error', 'error_code', 'message'] })
 
