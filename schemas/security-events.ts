@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { SECURITY_EVENT_TYPES, type SecurityEvent } from '../db/types.js'
 
 export const SecurityEventSchema = Type.Object({
-  id: Type.String({ pattern: '^[0-9]+$', description: 'Ascending with time' }),
+  id: Type.String({ pattern: '^[0-9]+$', description: 'Unique; events list by created_at, then id' }),
   type: Type.Union(SECURITY_EVENT_TYPES.map((type) => Type.Literal(type))),
   ip: Type.Union([Type.String(), Type.Null()]),
   user_agent: Type.Union([Type.String(), Type.Null()]),

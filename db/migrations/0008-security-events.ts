@@ -10,7 +10,7 @@ const TYPES = [
 
 export async function up (db: Kysely<any>): Promise<void> {
   await db.schema.createTable('security_events')
-    // Ascending with time, so that events of one instant still list in the order they happened.
+    // Breaks ties between events of one instant.
     .addColumn('id', 'bigint', (col) => col.primaryKey().generatedAlwaysAsIdentity())
     .addColumn('user_uid', 'uuid', (col) => col.notNull().references('users.uid').onDelete('cascade'))
     .addColumn('type', 'varchar(30)', (col) => col.notNull().check(sql`type in (${sql.join(TYPES.map((type) => sql.lit(type)))})`))
@@ -19,7 +19,7 @@ export async function up (db: Kysely<any>): Promise<void> {
     .addColumn('detail', 'jsonb')
     .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .execute()
-  await db.schema.createIndex('security_events_user_idx').on('security_events').columns(['user_uid', 'id desc']).execute()
+  await db.schema.createIndex('security_events_user_idx').on('security_events').columns(['user_uid', 'created_at desc', 'id desc']).execute()
   await db.schema.createIndex('security_events_created_at_idx').on('security_events').column('created_at').execute()
 }
 

@@ -8,6 +8,8 @@ import type { PaginationQuery } from '../../../schemas/pagination.js'
 export interface EventOrigin {
   ip?: string | undefined
   userAgent?: string | undefined
+  // When it happened, if not now: a login is recorded after its answer.
+  at?: Date
 }
 
 export interface NewSecurityEvent {
@@ -28,7 +30,8 @@ const columns = (event: NewSecurityEvent) => ({
   type: event.type,
   ip: event.origin?.ip?.slice(0, 64) ?? null,
   user_agent: event.origin?.userAgent?.slice(0, 512) ?? null,
-  detail: event.detail === undefined ? null : JSON.stringify(event.detail)
+  detail: event.detail === undefined ? null : JSON.stringify(event.detail),
+  created_at: event.origin?.at ?? new Date()
 })
 
 export function createSecurityEventsRepository (db: Kysely<Database>) {
@@ -47,19 +50,20 @@ export function createSecurityEventsRepository (db: Kysely<Database>) {
                  (count(*) filter (where user_agent is not distinct from ${event.user_agent}::varchar))::int as same_device
           from security_events where user_uid = ${userUid} and type = 'login'
         ), added as (
-          insert into security_events (user_uid, type, ip, user_agent) values (${userUid}, 'login', ${event.ip}, ${event.user_agent})
+          insert into security_events (user_uid, type, ip, user_agent, created_at)
+          values (${userUid}, 'login', ${event.ip}, ${event.user_agent}, ${event.created_at})
         )
         select logins, same_device from earlier`.execute(db)
       const row = rows[0]
       return { firstLogin: (row?.logins ?? 0) === 0, knownDevice: (row?.same_device ?? 0) > 0 }
     },
 
-    // Newest first; id breaks ties of one instant in the order the events happened.
+    // Newest first; id breaks ties of one instant in the order the events were recorded.
     list (userUid: string, page: PaginationQuery): Promise<SecurityEvent[]> {
       return db.selectFrom('security_events')
         .select([sql<string>`id::text`.as('id'), 'user_uid', 'type', 'ip', 'user_agent', 'detail', 'created_at'])
         .where('user_uid', '=', userUid)
-        .orderBy('id', 'desc')
+        .orderBy('created_at', 'desc').orderBy('id', 'desc')
         .limit(page.limit).offset(page.offset)
         .execute()
     },

@@ -7,7 +7,7 @@ import type { EventOrigin } from './security-events-repository.js'
 import { newDeviceMail } from './messages.js'
 
 // Where a request came from, as an event records it.
-export const requestOrigin = (request: FastifyRequest): EventOrigin => ({ ip: request.ip, userAgent: request.headers['user-agent'] })
+export const requestOrigin = (request: FastifyRequest): EventOrigin => ({ ip: request.ip, userAgent: request.headers['user-agent'], at: new Date() })
 
 export interface SecurityEvents {
   record (userUid: string, type: SecurityEventType, origin: EventOrigin, detail?: SecurityEventDetail): Promise<void>
@@ -32,7 +32,7 @@ export default fp(async function securityEvents (fastify) {
       // The first login is the one that follows signing up: no news to the account's owner.
       if (history.firstLogin || history.knownDevice) return
       await events.record({ userUid: user.uid, type: 'new_device', origin })
-      await outbox.queue('new_device', user.email, newDeviceMail(user, { at: new Date(), ip: origin.ip, userAgent: origin.userAgent }))
+      await outbox.queue('new_device', user.email, newDeviceMail(user, { at: origin.at ?? new Date(), ip: origin.ip, userAgent: origin.userAgent }))
     }
   } satisfies SecurityEvents)
 }, { name: 'security-events', dependencies: ['security-events-repository', 'outbox-repository'] })

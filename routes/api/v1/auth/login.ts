@@ -33,7 +33,8 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       request.log.info({ email }, 'login failed')
       await abuseLimits.loginFailed(request)
       // After the answer: an unknown e-mail has no account to record it for, and must not answer faster.
-      if (user !== undefined) afterAnswer.run(request, 'failed login event', () => securityEvents.record(user.uid, 'login_failed', requestOrigin(request)))
+      const origin = requestOrigin(request)
+      if (user !== undefined) afterAnswer.run(request, 'failed login event', () => securityEvents.record(user.uid, 'login_failed', origin))
       throw new AppError('invalid_email_or_password')
     }
     // Only once the password is right: a wrong one gets the usual answer, verified or not.
@@ -51,7 +52,8 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       throw new AppError('invalid_email_or_password')
     }
     request.log.info({ user: user.uid }, 'login succeeded')
-    afterAnswer.run(request, 'login event', () => securityEvents.login(user, requestOrigin(request)))
+    const origin = requestOrigin(request)
+    afterAnswer.run(request, 'login event', () => securityEvents.login(user, origin))
     return reply.send({
       message: 'Login Successful',
       ...tokens,
