@@ -3,6 +3,7 @@ import { ROLES, type Role } from '../db/types.js'
 import { canonicalEmail } from '../schemas/users.js'
 import { createUsersRepository } from '../plugins/app/users/users-repository.js'
 import { createSessionsRepository } from '../plugins/app/sessions/sessions-repository.js'
+import { createSecurityEventsRepository } from '../plugins/app/security-events/security-events-repository.js'
 import { CliError, parseCliArgs, runAsProgram, withDatabase, type Command } from './command.js'
 
 const usage = 'usage: npm run user:role -- --email <email> --role admin|user'
@@ -25,6 +26,7 @@ export const userRole: Command = async (args, context) => {
     // Tokens carry the role: running servers hear of these revocations through the database.
     const sessions = createSessionsRepository(db, { idleTtl: context.config.REFRESH_TOKEN_TTL })
     const ended = await sessions.revoke({ userUid: user.uid }, 'role_changed')
+    await createSecurityEventsRepository(db).record({ userUid: user.uid, type: 'role_changed', detail: { from: result.previousRole, to: role, by: 'cli' } })
     return `${email} now has role ${role}; ${ended.length} session(s) ended`
   })
 }

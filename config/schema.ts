@@ -48,6 +48,7 @@ export const ConfigSchema = Type.Object({
   // Seconds an ended (revoked or expired) session is kept before the sweep deletes it; at least
   // ACCESS_TOKEN_TTL (config/load.ts), so the revocations an access token can still meet stay loadable.
   SESSION_RETENTION: Type.Integer({ minimum: 1, default: 2592000 }),
+  SECURITY_EVENT_RETENTION: Type.Integer({ minimum: 1, default: 7776000 }),
   // Seconds between two runs of each retention sweep (sessions, one-time tokens, settled mail).
   RETENTION_SWEEP_INTERVAL: Type.Number({ exclusiveMinimum: 0, default: 3600 }),
   // Prometheus metrics on a listener of their own (GET /metrics); empty or 0: no metrics listener.

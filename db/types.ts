@@ -36,6 +36,7 @@ export interface Database {
   account_tokens: AccountTokensTable
   mail_outbox: MailOutboxTable
   signing_keys: SigningKeysTable
+  security_events: SecurityEventsTable
 }
 
 export type User = Selectable<UsersTable>
@@ -154,3 +155,26 @@ export interface PublicJwk {
 
 export type SigningKey = Selectable<SigningKeysTable>
 export type NewSigningKey = Insertable<SigningKeysTable>
+
+// What a security event records (security_events.type, its check constraint).
+export const SECURITY_EVENT_TYPES = [
+  'login', 'login_failed', 'new_device', 'password_changed', 'password_reset', 'two_factor_enabled',
+  'two_factor_disabled', 'recovery_code_used', 'sessions_revoked', 'role_changed', 'account_disabled', 'account_enabled'
+] as const
+export type SecurityEventType = typeof SECURITY_EVENT_TYPES[number]
+
+// A few facts about an event, e.g. { scope: 'others', sessions: 2 } or { from: 'user', to: 'admin' }.
+export type SecurityEventDetail = Record<string, string | number | boolean>
+
+export interface SecurityEventsTable {
+  // bigint: pg hands it over as text.
+  id: Generated<string>
+  user_uid: string
+  type: SecurityEventType
+  ip: string | null
+  user_agent: string | null
+  detail: ColumnType<SecurityEventDetail | null, string | null | undefined, string | null>
+  created_at: Generated<Date>
+}
+
+export type SecurityEvent = Selectable<SecurityEventsTable>

@@ -6,6 +6,7 @@ import { BookCreateBody, BookSchema, BookUpdateBody } from './books.js'
 import { ErrorSchema } from './errors.js'
 import { HealthOk } from './health.js'
 import { Jwk, JwkSet } from './keys.js'
+import { SecurityEventSchema } from './security-events.js'
 import { AdminUserSchema, AdminUserUpdateBody, MeSchema, SignupBody, UserSchema } from './users.js'
 
 export const COMPONENT_SCHEMAS = [
@@ -14,5 +15,6 @@ export const COMPONENT_SCHEMAS = [
   LoginBody, LoginResponse, TokenPairSchema, SessionSchema, ChangePasswordBody, VerifyResponse,
   EmailBody, ResetConfirmBody,
   BookSchema, BookCreateBody, BookUpdateBody,
-  Jwk, JwkSet
+  Jwk, JwkSet,
+  SecurityEventSchema
 ]

@@ -6,6 +6,7 @@ import * as books from './0003-books.js'
 import * as accountEmail from './0005-account-email.js'
 import * as signingKeys from './0006-signing-keys.js'
 import * as sessionRetention from './0007-session-retention.js'
+import * as securityEvents from './0008-security-events.js'
 
 export const migrations: Record<string, Migration> = {
   '0001-users': users,
@@ -13,5 +14,6 @@ export const migrations: Record<string, Migration> = {
   '0003-books': books,
   '0005-account-email': accountEmail,
   '0006-signing-keys': signingKeys,
-  '0007-session-retention': sessionRetention
+  '0007-session-retention': sessionRetention,
+  '0008-security-events': securityEvents
 }

@@ -38,6 +38,7 @@ export async function everyOperation (baseUrl: string, admin: { email: string, p
   check(await api.GET('/api/v1/auth/verify', auth))
   const pair = check(await api.GET('/api/v1/auth/refresh_token', bearer(refresh)))
   const sessions = check(await api.GET('/api/v1/auth/sessions', bearer(pair.access_token)))
+  check(await api.GET('/api/v1/auth/security-events', { params: { query: { limit: 10, offset: 0 } }, ...bearer(pair.access_token) }))
   const other = sessions.find((session) => !session.current)
   if (other !== undefined) check(await api.DELETE('/api/v1/auth/sessions/{sid}', { params: { path: { sid: other.sid } }, ...auth }))
 
@@ -57,6 +58,7 @@ export async function everyOperation (baseUrl: string, admin: { email: string, p
   check(await api.GET('/api/v1/admin/users', asAdmin))
   const uid = { uid: user.uid }
   check(await api.PATCH('/api/v1/admin/users/{uid}', { params: { path: uid }, body: { disabled: false }, ...asAdmin }))
+  check(await api.GET('/api/v1/admin/users/{uid}/security-events', { params: { path: uid, query: { limit: 5 } }, ...asAdmin }))
 
   check(await api.POST('/api/v1/auth/change_password', { body: { current_password: password, new_password: `${password}!` }, ...auth }))
   check(await api.POST('/api/v1/auth/password-reset-request', { body: { email } }))

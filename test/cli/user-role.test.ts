@@ -29,6 +29,9 @@ test("user:role makes an admin and ends the user's sessions; the next login carr
     const admin = await login(app, email, password)
     const list = await app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: bearer(admin.access) })
     t.equal(list.statusCode, 200)
+    const events = await app.inject({ url: '/api/v1/auth/security-events', headers: bearer(admin.access) })
+    const change = events.json().find((event: { type: string }) => event.type === 'role_changed')
+    t.same(change?.detail, { from: 'user', to: 'admin', by: 'cli' }, 'the change is a security event of the account')
   })
 
   const same = await cli.run('user-role', ['--email', email, '--role', 'admin'])

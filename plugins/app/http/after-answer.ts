@@ -23,7 +23,8 @@ export default fp(async function afterAnswer (fastify) {
   const settled = async () => { await Promise.all(pending) }
   fastify.decorate('afterAnswer', {
     run (request, what, work) {
-      const done = work().catch((err: unknown) => { request.log.error({ err }, `${what} failed after its answer`) })
+      // From the next turn of the event loop: an error answer is written by then too.
+      const done = new Promise(setImmediate).then(work).catch((err: unknown) => { request.log.error({ err }, `${what} failed after its answer`) })
       pending.add(done)
       return done.finally(() => pending.delete(done))
     },

@@ -1,8 +1,9 @@
-// The mail outbox: small functions over Kysely. Messages are queued by the statement that issues
-// their token (account-tokens-repository.ts); these claim, settle and sweep them.
+// The mail outbox: small functions over Kysely. Messages with a token are queued by the statement
+// that issues it (account-tokens-repository.ts), notices by queue(); these claim, settle and sweep them.
 import fp from 'fastify-plugin'
 import { sql, type Kysely } from 'kysely'
 import type { Database, OutboxMessage } from '../../../db/types.js'
+import type { MailContent } from '../account-email/account-tokens-repository.js'
 
 const secondsFromNow = (seconds: number) => sql<Date>`now() + make_interval(secs => ${seconds})`
 
@@ -11,6 +12,13 @@ const erased = { subject: null, text_body: null, html_body: null }
 
 export function createOutboxRepository (db: Kysely<Database>) {
   return {
+    // A message that no token goes with (a notice); the insert's trigger wakes the sender.
+    async queue (kind: string, recipient: string, mail: MailContent): Promise<void> {
+      await db.insertInto('mail_outbox')
+        .values({ kind, recipient, subject: mail.subject, text_body: mail.text, html_body: mail.html })
+        .execute()
+    },
+
     // Claims up to `limit` due messages in one statement: each gets one attempt more and a lease
     // (next_attempt_at moved `leaseSeconds` ahead) that keeps every other claim off it while it is
     // being delivered. SKIP LOCKED lets concurrent claims from several instances take different rows.

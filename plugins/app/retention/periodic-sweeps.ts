@@ -1,5 +1,6 @@
 // The one mechanism for retention sweeps: each table that grows with use registers a sweep here,
 // which runs every RETENTION_SWEEP_INTERVAL seconds on one instance at a time.
+import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../../../db/types.js'
@@ -19,6 +20,23 @@ declare module 'fastify' {
   interface FastifyInstance {
     periodicSweeps: PeriodicSweeps
   }
+}
+
+// Runs deleteBatch until a batch deletes fewer than batchSize rows or the signal aborts, resting
+// restFactor times each batch's time after it, so a sweep takes at most 1 / (1 + restFactor) of the time.
+export async function inBatches (deleteBatch: () => Promise<number>, batchSize: number, restFactor: number, signal?: AbortSignal): Promise<{ deleted: number, batches: number }> {
+  let deleted = 0
+  let batches = 0
+  while (signal?.aborted !== true) {
+    const started = performance.now()
+    const count = await deleteBatch()
+    if (count > 0) batches++
+    deleted += count
+    if (count < batchSize) break
+    const rest = (performance.now() - started) * restFactor
+    if (rest > 0) await sleep(rest, undefined, { signal }).catch(() => {})
+  }
+  return { deleted, batches }
 }
 
 // Sweeps running in this process, by database object: apps sharing one (tests) share the set.

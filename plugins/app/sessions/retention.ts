@@ -1,7 +1,7 @@
 // The retention sweep of sessions: those that ended more than SESSION_RETENTION ago are deleted, in
 // batches, resting between two, so requests keep the database (and, embedded, the event loop).
-import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
+import { inBatches } from '../retention/periodic-sweeps.js'
 import type { SessionsRepository } from './sessions-repository.js'
 
 export const SESSIONS_SWEEP = 'sessions'
@@ -21,17 +21,7 @@ export interface SessionSweepOptions {
 
 export async function sweepEndedSessions (sessions: SessionsRepository, options: SessionSweepOptions): Promise<{ sessions: number, batches: number }> {
   const { retention, batchSize, restFactor = SWEEP_REST_FACTOR, signal } = options
-  let deleted = 0
-  let batches = 0
-  while (signal?.aborted !== true) {
-    const started = performance.now()
-    const count = await sessions.deleteEnded(retention, batchSize)
-    if (count > 0) batches++
-    deleted += count
-    if (count < batchSize) break
-    const rest = (performance.now() - started) * restFactor
-    if (rest > 0) await sleep(rest, undefined, { signal }).catch(() => {})
-  }
+  const { deleted, batches } = await inBatches(() => sessions.deleteEnded(retention, batchSize), batchSize, restFactor, signal)
   return { sessions: deleted, batches }
 }
 

@@ -21,7 +21,8 @@ export interface SessionService {
   // undefined when the account was disabled, deleted or given another role since `owner` was read.
   open (owner: SessionOwner, origin: LoginOrigin): Promise<TokenPair | undefined>
   refresh (token: TokenPayload): Promise<TokenPair>
-  logout (caller: TokenPayload, scope: LogoutScope): Promise<void>
+  // How many sessions ended.
+  logout (caller: TokenPayload, scope: LogoutScope): Promise<number>
   // Ends sessions of a user (all, or all but one) and returns how many ended.
   endUserSessions (userUid: string, reason: RevocationReason, except?: string): Promise<number>
   // Ends every session of a user within the caller's transaction. Call `announce` once it has
@@ -91,7 +92,7 @@ export default fp(async function sessionService (fastify) {
       const where = scope === 'local'
         ? { sid: caller.sid }
         : { userUid: caller.sub, except: scope === 'others' ? caller.sid : undefined }
-      await revoke(where, 'logout')
+      return (await revoke(where, 'logout')).length
     },
 
     async endUserSessions (userUid, reason, except) {

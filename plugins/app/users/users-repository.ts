@@ -66,7 +66,13 @@ function accounts (db: Kysely<Database>) {
         .executeTakeFirst()
       if (row === undefined) return undefined
       const { previous_role: previousRole, was_enabled: wasEnabled, ...user } = row
-      return { user, roleChanged: user.role !== previousRole, disabledNow: wasEnabled && user.disabled_at !== null }
+      return {
+        user,
+        previousRole,
+        roleChanged: user.role !== previousRole,
+        disabledNow: wasEnabled && user.disabled_at !== null,
+        enabledNow: !wasEnabled && user.disabled_at === null
+      }
     },
 
     async delete (uid: string): Promise<boolean> {

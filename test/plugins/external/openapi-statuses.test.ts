@@ -83,6 +83,7 @@ async function scenarios (app: FastifyInstance, inbox: Inbox): Promise<void> {
   await inject({ url: '/api/v1/auth/me', ...auth })
   await inject({ url: '/api/v1/auth/verify', ...auth })
   await inject({ url: '/api/v1/auth/sessions', ...auth })
+  await inject({ url: '/api/v1/auth/security-events?limit=5', ...auth })
   await inject({ method: 'DELETE', url: `/api/v1/auth/sessions/${jwtClaims(second.access).sid}`, ...auth })
   const refreshed = await inject({ url: '/api/v1/auth/refresh_token', headers: bearer(user.refresh) })
   const current = { headers: bearer(refreshed.json().access_token) }
@@ -101,6 +102,7 @@ async function scenarios (app: FastifyInstance, inbox: Inbox): Promise<void> {
   const admin = await signupAdmin(app)
   const asAdmin = { headers: bearer(admin.access) }
   await inject({ url: '/api/v1/admin/users', ...asAdmin })
+  await inject({ url: `/api/v1/admin/users/${stranger.uid}/security-events`, ...asAdmin })
   await inject({ method: 'PATCH', url: `/api/v1/admin/users/${stranger.uid}`, payload: { role: 'admin' }, ...asAdmin })
   await inject({ method: 'PATCH', url: `/api/v1/admin/users/${admin.uid}`, payload: { disabled: true }, ...asAdmin })
   await inject({ method: 'DELETE', url: `/api/v1/admin/users/${admin.uid}`, ...asAdmin })

@@ -8,9 +8,11 @@ import { errorResponses } from '../../../../schemas/errors.js'
 import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 import { NOT_ADMIN } from '../../../../plugins/app/users/users-repository.js'
+import { requestOrigin } from '../../../../plugins/app/security-events/security-events-service.js'
+import { SecurityEventSchema, toSecurityEventResponse } from '../../../../schemas/security-events.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { usersRepository, sessionService } = fastify
+  const { usersRepository, sessionService, securityEvents, securityEventsRepository } = fastify
   const adminOnly = [fastify.authenticate, fastify.requireRole('admin')]
   const common = { tags: ['admin'], security: [{ bearerAuth: [] }] }
 
@@ -55,7 +57,29 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       const ended = await sessionService.endUserSessions(uid, reason)
       request.log.info({ user: uid, by: request.user.sub, reason, endedSessions: ended }, 'account changed by admin')
     }
+    const origin = requestOrigin(request)
+    const by = request.user.sub
+    if (result.roleChanged) await securityEvents.record(uid, 'role_changed', origin, { from: result.previousRole, to: result.user.role, by })
+    if (result.disabledNow) await securityEvents.record(uid, 'account_disabled', origin, { by })
+    if (result.enabledNow) await securityEvents.record(uid, 'account_enabled', origin, { by })
     return toAdminUserResponse(result.user)
+  })
+
+  fastify.get('/users/:uid/security-events', {
+    onRequest: adminOnly,
+    schema: {
+      ...common,
+      operationId: 'listUserSecurityEvents',
+      summary: "An account's security events, newest first",
+      description: 'A missing account is 404 user_not_found.',
+      params: AdminUserParams,
+      querystring: PaginationQuery,
+      response: { 200: Type.Array(ref(SecurityEventSchema), { description: 'A page of events' }), ...errorResponses(401, 403, 404, 422) }
+    }
+  }, async (request) => {
+    const { uid } = request.params
+    if (await usersRepository.findByUid(uid) === undefined) throw new AppError('user_not_found')
+    return (await securityEventsRepository.list(uid, request.query)).map(toSecurityEventResponse)
   })
 
   fastify.delete('/users/:uid', {

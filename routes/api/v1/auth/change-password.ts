@@ -4,9 +4,10 @@ import { ChangePasswordBody, MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
 import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
+import { requestOrigin } from '../../../../plugins/app/security-events/security-events-service.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { usersRepository, passwords, sessionService, accountTokensRepository, abuseLimits } = fastify
+  const { usersRepository, passwords, sessionService, accountTokensRepository, abuseLimits, securityEvents } = fastify
 
   fastify.post('/change_password', {
     onRequest: [passwords.refuseIfBusy, abuseLimits.changePasswordPerIp, fastify.authenticate],
@@ -32,6 +33,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     await usersRepository.setPasswordHash(user.uid, await passwords.hash(next, request.socket))
     await accountTokensRepository.voidPasswordResets(user.uid)
     const ended = await sessionService.endUserSessions(user.uid, 'password_changed', request.user.sid)
+    await securityEvents.record(user.uid, 'password_changed', requestOrigin(request), { sessions_ended: ended })
     request.log.info({ user: user.uid, endedSessions: ended }, 'password changed')
     return { message: 'Password changed' }
   })

@@ -5,9 +5,10 @@ import { normaliseEmail } from '../../../../schemas/users.js'
 import { errorResponses } from '../../../../schemas/errors.js'
 import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
+import { requestOrigin } from '../../../../plugins/app/security-events/security-events-service.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { usersRepository, passwords, sessionService, abuseLimits } = fastify
+  const { usersRepository, passwords, sessionService, abuseLimits, securityEvents, afterAnswer } = fastify
   const { REQUIRE_VERIFIED_EMAIL } = fastify.config
 
   fastify.post('/login', {
@@ -31,6 +32,9 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     if (!await passwords.verify(user?.password_hash, password, request.socket) || user === undefined || user.disabled_at !== null) {
       request.log.info({ email }, 'login failed')
       await abuseLimits.loginFailed(request)
+      // After the answer: an unknown e-mail has no account to record it for, and must not answer faster.
+      const origin = requestOrigin(request)
+      if (user !== undefined) afterAnswer.run(request, 'failed login event', () => securityEvents.record(user.uid, 'login_failed', origin))
       throw new AppError('invalid_email_or_password')
     }
     // Only once the password is right: a wrong one gets the usual answer, verified or not.
@@ -48,6 +52,8 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       throw new AppError('invalid_email_or_password')
     }
     request.log.info({ user: user.uid }, 'login succeeded')
+    const origin = requestOrigin(request)
+    afterAnswer.run(request, 'login event', () => securityEvents.login(user, origin))
     return reply.send({
       message: 'Login Successful',
       ...tokens,

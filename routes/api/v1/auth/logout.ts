@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LogoutQuery, MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
 import { ref } from '../../../../schemas/ref.js'
+import { requestOrigin } from '../../../../plugins/app/security-events/security-events-service.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   // One route per method, so that each has an operationId of its own.
@@ -22,7 +23,10 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
         response: { 200: ref(MessageSchema, { description: 'Logged out' }), ...errorResponses(401, 422) }
       },
       handler: async (request) => {
-        await fastify.sessionService.logout(request.user, request.query.scope)
+        const { scope } = request.query
+        const ended = await fastify.sessionService.logout(request.user, scope)
+        // Ending this session is a plain logout; ending others is worth the account's record.
+        if (scope !== 'local') await fastify.securityEvents.record(request.user.sub, 'sessions_revoked', requestOrigin(request), { scope, sessions: ended })
         return { message: 'Logged Out Successfully' }
       }
     })

@@ -5,6 +5,7 @@ import { MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
 import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
+import { requestOrigin } from '../../../../plugins/app/security-events/security-events-service.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/password-reset-confirm/:token', {
@@ -24,6 +25,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     if (password !== confirmation) throw new AppError('passwords_do_not_match')
     const reset = await fastify.accountEmail.resetPassword(request.params.token, password, request.socket)
     if (reset === undefined) throw new AppError('invalid_or_expired_token')
+    await fastify.securityEvents.record(reset.uid, 'password_reset', requestOrigin(request), { sessions_ended: reset.endedSessions })
     request.log.info({ user: reset.uid, endedSessions: reset.endedSessions }, 'password reset')
     return { message: MESSAGES.reset }
   })

@@ -5,6 +5,7 @@ import { SessionParams, SessionSchema, toSessionResponse } from '../../../../sch
 import { errorResponses } from '../../../../schemas/errors.js'
 import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
+import { requestOrigin } from '../../../../plugins/app/security-events/security-events-service.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { sessionsRepository, sessionService } = fastify
@@ -37,7 +38,9 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     // Scoped to the caller: someone else's sid is indistinguishable from a missing one.
-    if (!await sessionService.endSession(request.user.sub, request.params.sid)) throw new AppError('session_not_found')
+    const { sid } = request.params
+    if (!await sessionService.endSession(request.user.sub, sid)) throw new AppError('session_not_found')
+    await fastify.securityEvents.record(request.user.sub, 'sessions_revoked', requestOrigin(request), { scope: sid === request.user.sid ? 'current' : 'one', sessions: 1 })
     return reply.code(204).send(null)
   })
 }
