@@ -106,12 +106,29 @@ export function trackPeakRss (pid: number): { before: number, peak: () => number
   }
 }
 
-// CPU seconds (user + system, every thread) a process has used so far.
-export function cpuSeconds (pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  // Fields after the command name, which may hold spaces: utime and stime are fields 14 and 15.
+// CPU seconds (user + system) a process has used so far: all its threads, and its main thread
+// alone (the event loop: HTTP, JSON, tokens, the database driver and embedded PGlite). libuv's pool
+// threads, where argon2 runs, and V8's helper threads are in `all` only.
+export interface CpuTimes {
+  all: number
+  main: number
+}
+
+// utime and stime of a /proc stat line: fields 14 and 15, counted after the command name, which may hold spaces.
+function statCpuSeconds (path: string): number {
+  const stat = readFileSync(path, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+export function cpuSeconds (pid: number): CpuTimes {
+  // A process's main thread is the task whose id is the process id.
+  return { all: statCpuSeconds(`/proc/${pid}/stat`), main: statCpuSeconds(`/proc/${pid}/task/${pid}/stat`) }
+}
+
+export const cpuSince = (pid: number, before: CpuTimes): CpuTimes => {
+  const now = cpuSeconds(pid)
+  return { all: now.all - before.all, main: now.main - before.main }
 }
 
 export interface Argon2Throughput {

@@ -1,6 +1,6 @@
 // One autocannon run from this process, with latencies and statuses recorded per response.
 import autocannon from 'autocannon'
-import { cpuSeconds } from './children.js'
+import { cpuSeconds, cpuSince, type CpuTimes } from './children.js'
 
 export interface LoadSpec {
   url: string
@@ -30,6 +30,9 @@ export interface Measurement {
   responses: number
   // CPU milliseconds the serving process spent per response: steadier than req/s on a shared machine.
   cpuMs: number
+  // The same for its main thread alone: the work outside hashing that one thread does for every
+  // request, which caps the requests per second however many cores hash.
+  mainCpuMs: number
   // Responses with another status than expected, connection errors and timeouts.
   failures: number
   failureDetail: string
@@ -43,14 +46,16 @@ export function percentile (sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
 }
 
-export function summarise (latencies: number[], seconds: number, cpu: number, failures = 0, failureDetail = '', shed = 0): Measurement {
+// `cpu`: the serving process's CPU seconds over the run; main unknown (NaN) for the raw argon2 child.
+export function summarise (latencies: number[], seconds: number, cpu: CpuTimes, failures = 0, failureDetail = '', shed = 0): Measurement {
   const sorted = Float64Array.from(latencies).sort()
   return {
     rps: latencies.length / seconds,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     responses: latencies.length,
-    cpuMs: (cpu * 1000) / latencies.length,
+    cpuMs: (cpu.all * 1000) / latencies.length,
+    mainCpuMs: (cpu.main * 1000) / latencies.length,
     failures,
     failureDetail,
     shed,
@@ -65,7 +70,7 @@ export async function runLoad (spec: LoadSpec): Promise<Measurement> {
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     finish = (err, result) => err ? reject(err) : resolve(result)
   })
-  const cpuBefore = spec.pid === undefined ? Number.NaN : cpuSeconds(spec.pid)
+  const cpuBefore = spec.pid === undefined ? undefined : cpuSeconds(spec.pid)
   const instance = autocannon({
     url: spec.url + (spec.path ?? '/'),
     connections: spec.connections,
@@ -84,7 +89,7 @@ export async function runLoad (spec: LoadSpec): Promise<Measurement> {
     else unexpected.set(status, (unexpected.get(status) ?? 0) + 1)
   })
   const result = await done
-  const cpu = spec.pid === undefined ? Number.NaN : cpuSeconds(spec.pid) - cpuBefore
+  const cpu = spec.pid === undefined || cpuBefore === undefined ? { all: Number.NaN, main: Number.NaN } : cpuSince(spec.pid, cpuBefore)
   const bad = [...unexpected.values()].reduce((a, b) => a + b, 0)
   const detail = [
     ...[...unexpected].map(([status, n]) => `${n}× HTTP ${status}`),

@@ -9,6 +9,7 @@ export interface Row {
   p50: string
   p99: string
   cpu: string
+  mainCpu: string
   against: string
   ratio: string
   target: string
@@ -22,13 +23,14 @@ export const columns: Array<[keyof Row, string]> = [
   ['p50', 'p50 ms'],
   ['p99', 'p99 ms'],
   ['cpu', 'CPU ms/req'],
+  ['mainCpu', 'main thread ms/req'],
   ['against', 'compared with'],
   ['ratio', 'ratio'],
   ['target', 'target'],
   ['met', 'met']
 ]
 
-const numeric = new Set<keyof Row>(['connections', 'rps', 'p50', 'p99', 'cpu', 'ratio'])
+const numeric = new Set<keyof Row>(['connections', 'rps', 'p50', 'p99', 'cpu', 'mainCpu', 'ratio'])
 
 export function textTable (rows: Row[]): string {
   const widths = columns.map(([key, title]) => Math.max(title.length, ...rows.map((r) => r[key].length)))
@@ -89,7 +91,7 @@ export interface Results {
   hashMaxWaitMs: number
 }
 
-type Field = keyof Pick<Measurement, 'rps' | 'p50' | 'p99' | 'cpuMs' | 'shedRps'>
+type Field = keyof Pick<Measurement, 'rps' | 'p50' | 'p99' | 'cpuMs' | 'mainCpuMs' | 'shedRps'>
 
 export function resultRows (results: Results): Row[] {
   const med = (name: string, field: Field) => median((results.runs.get(name) ?? []).map((m) => m[field]))
@@ -106,7 +108,13 @@ export function resultRows (results: Results): Row[] {
     switch (target.kind) {
       case 'throughput': {
         const ratio = rpsRatio(name, target.against)
-        return { against: target.against, ratio: fixed(ratio, 3), met: verdict(ratio >= target.atLeast) }
+        // At this load every request is served: a 503 (or any other unexpected answer) fails the target.
+        const failures = (results.runs.get(name) ?? []).reduce((n, m) => n + m.failures, 0)
+        return {
+          against: target.against,
+          ratio: failures === 0 ? fixed(ratio, 3) : `${fixed(ratio, 3)}, ${failures} not served`,
+          met: verdict(ratio >= target.atLeast && failures === 0)
+        }
       }
       case 'all served': {
         const all = (results.runs.get(name) ?? []).every((m) => m.failures === 0 && m.shed === 0)
@@ -116,7 +124,7 @@ export function resultRows (results: Results): Row[] {
         const goodput = rpsRatio(name, target.against)
         // One hash: the raw baseline's threads over its rate.
         const oneHashMs = (1000 * results.hashThreads) / med(target.against, 'rps')
-        const budgetMs = results.hashMaxWaitMs + oneHashMs
+        const budgetMs = results.hashMaxWaitMs + target.p99Hashes * oneHashMs
         const p99 = med(name, 'p99')
         const shed = (results.runs.get(name) ?? []).every((m) => m.shed > 0)
         return {
@@ -142,7 +150,7 @@ export function resultRows (results: Results): Row[] {
         const rss = results.peakRss.get(name) ?? []
         const peakMb = Math.max(...rss.map((r) => r.peak)) / 2 ** 20
         const beforeMb = Math.min(...rss.map((r) => r.before)) / 2 ** 20
-        return { rps: '', p50: '', p99: '', cpu: '', against: `${fixed(peakMb)} MB (${fixed(beforeMb)} MB idle before)`, met: verdict(peakMb < target.belowMb) }
+        return { rps: '', p50: '', p99: '', cpu: '', mainCpu: '', against: `${fixed(peakMb)} MB (${fixed(beforeMb)} MB idle before)`, met: verdict(peakMb < target.belowMb) }
       }
     }
   }
@@ -156,6 +164,7 @@ export function resultRows (results: Results): Row[] {
       p50: fixed(med(name, 'p50'), 2),
       p99: fixed(med(name, 'p99'), 2),
       cpu: fixed(med(name, 'cpuMs'), 3),
+      mainCpu: fixed(med(name, 'mainCpuMs'), 3),
       against: '',
       ratio: '',
       target: target === undefined ? '' : targetText(target),
@@ -175,18 +184,18 @@ export function resultRows (results: Results): Row[] {
 
 function targetText (target: Target): string {
   switch (target.kind) {
-    case 'throughput': return `≥ ${target.atLeast.toFixed(2)}`
+    case 'throughput': return `≥ ${target.atLeast.toFixed(2)}, all served`
     case 'p50 spread': return `≤ ${fixed(target.atMost * 100, 0)}%`
     case 'report': return 'report'
     case 'p99 ratio': return `p99 ≤ ${target.atMost.toFixed(1)}×`
     case 'peak rss': return `< ${target.belowMb} MB`
     case 'all served': return 'none refused'
-    case 'overload': return `some shed, p99 ≤ wait budget + 1 hash, goodput ≥ ${target.goodputAtLeast.toFixed(2)}`
+    case 'overload': return `some shed, p99 ≤ wait budget + ${target.p99Hashes} hashes, goodput ≥ ${target.goodputAtLeast.toFixed(2)}`
   }
 }
 
 export function resultsMarkdown (info: { rows: Row[], meta: string[], runs: Map<string, Measurement[]>, repeat: number, problems: string[] }): string {
-  const perRun = [...info.runs].map(([name, ms]) => [name, ...ms.map((m) => `${fixed(m.rps)} / ${fixed(m.p50, 2)} / ${fixed(m.p99, 2)}`)])
+  const perRun = [...info.runs].map(([name, ms]) => [name, ...ms.map((m) => `${fixed(m.rps)} / ${fixed(m.p50, 2)} / ${fixed(m.p99, 2)} / ${fixed(m.cpuMs, 3)} / ${fixed(m.mainCpuMs, 3)}`)])
   return [
     '# Bookly benchmark results',
     '',
@@ -196,10 +205,12 @@ export function resultsMarkdown (info: { rows: Row[], meta: string[], runs: Map<
     '',
     'Figures are medians of the runs. Targets (bench/scenarios.ts) compare each run with the baseline run measured next',
     'to it (or, for the two failed logins, at the same time) and take the median of those ratios; "report" rows compare medians.',
+    '"CPU ms/req" is the serving process\'s CPU time (all threads) per response; "main thread ms/req" its main thread\'s alone:',
+    'for a login or a signup, the work outside hashing (HTTP, JSON, tokens, queries, embedded PGlite), which caps logins per second on any number of cores.',
     '',
     rowsMarkdown(info.rows),
     '',
-    '## Every run (req/s / p50 ms / p99 ms)',
+    '## Every run (req/s / p50 ms / p99 ms / CPU ms/req / main thread ms/req)',
     '',
     markdownTable(['scenario', ...Array.from({ length: info.repeat }, (_, i) => `run ${i + 1}`)], perRun),
     '',

@@ -10,7 +10,7 @@ import { insertSessions } from '../test/helpers/sessions.js'
 import { sql } from 'kysely'
 import { connect } from '../db/connect.js'
 import { migrateToLatest } from '../db/migrate.js'
-import { cpuSeconds, nodeArgsFor, repoRoot, startRawArgon2, startServer, trackPeakRss, type Child, type RawArgon2 } from './children.js'
+import { cpuSeconds, cpuSince, nodeArgsFor, repoRoot, startRawArgon2, startServer, trackPeakRss, type Child, type RawArgon2 } from './children.js'
 import { createBooks, login, loginBody, signup } from './fixtures.js'
 import { runLoad, summarise, type LoadSpec, type Measurement } from './load.js'
 import { fixed, resultRows, resultsMarkdown, textTable, type PeakRss } from './report.js'
@@ -72,7 +72,7 @@ let baseline: Child | undefined
 let bareBaseline: Child | undefined
 
 function record (name: string, m: Measurement): void {
-  progress(`${name}: ${fixed(m.rps)} req/s, p50 ${fixed(m.p50, 2)} ms, p99 ${fixed(m.p99, 2)} ms, ${fixed(m.cpuMs, 3)} CPU ms/req`)
+  progress(`${name}: ${fixed(m.rps)} req/s, p50 ${fixed(m.p50, 2)} ms, p99 ${fixed(m.p99, 2)} ms, ${fixed(m.cpuMs, 3)} CPU ms/req (main thread ${fixed(m.mainCpuMs, 3)})`)
   if (m.failures > 0) problems.push(`${name}: ${m.failureDetail}`)
   if (m.responses === 0) problems.push(`${name}: no successful response`)
   runs.set(name, [...(runs.get(name) ?? []), m])
@@ -253,7 +253,7 @@ function scenarioStep ({ name, drive }: Scenario, bench: Bench): Step {
   if (drive.kind === 'argon2') {
     const measure = async (seconds: number) => {
       const raw = await bench.rawArgon2.measure(drive.mode, connectionCounts[drive.connections], seconds)
-      return summarise(raw.latencies, raw.seconds, raw.cpuSeconds)
+      return summarise(raw.latencies, raw.seconds, { all: raw.cpuSeconds, main: Number.NaN })
     }
     return {
       warmUp: async () => latest.set(name, await measure(warmup)),
@@ -289,8 +289,9 @@ function simultaneous (members: Scenario[], bench: Bench): Step {
     const cpuBefore = cpuSeconds(pid)
     const measured = await Promise.all(loads.map(async ({ name, load }) => ({ name, m: await runLoad({ ...await load(), duration: seconds }) })))
     // One process served them all: share its CPU time over all their responses.
-    const cpuMs = ((cpuSeconds(pid) - cpuBefore) * 1000) / measured.reduce((n, { m }) => n + m.responses, 0)
-    for (const { name, m } of measured) use(name, { ...m, cpuMs })
+    const cpu = cpuSince(pid, cpuBefore)
+    const responses = measured.reduce((n, { m }) => n + m.responses, 0)
+    for (const { name, m } of measured) use(name, { ...m, cpuMs: (cpu.all * 1000) / responses, mainCpuMs: (cpu.main * 1000) / responses })
   }
   return {
     warmUp: () => once(warmup, warmUpProblems),

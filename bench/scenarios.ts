@@ -64,7 +64,8 @@ export interface PeakRssDrive {
 }
 
 export type Target =
-  // Run alternately with `against`; the median of the paired req/s ratios.
+  // Run alternately with `against`; the median of the paired req/s ratios, and every request of
+  // every run answered with the scenario's status (no 503).
   | { kind: 'throughput', against: string, atLeast: number }
   // Driven at the same time as `against`; how far the two p50s differ, over the smaller.
   | { kind: 'p50 spread', against: string, atMost: number }
@@ -76,8 +77,9 @@ export type Target =
   // Every request answered with the scenario's status in every run; p99 reported.
   | { kind: 'all served' }
   // Run alternately with `against` (raw hashing): some requests shed, the admitted ones' p99 within
-  // the service's HASH_MAX_WAIT_MS plus one hash, and the median paired goodput ratio at least `goodputAtLeast`.
-  | { kind: 'overload', against: string, goodputAtLeast: number }
+  // the service's HASH_MAX_WAIT_MS plus `p99Hashes` hash times (the raw baseline's threads over its
+  // req/s), and the median paired goodput ratio at least `goodputAtLeast`.
+  | { kind: 'overload', against: string, goodputAtLeast: number, p99Hashes: number }
 
 export interface Scenario {
   name: string
@@ -115,7 +117,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'login, correct password',
     drive: { kind: 'http', server: 'service', method: 'POST', path: '/api/v1/auth/login', body: ({ email }) => loginBody(email), connections: 'hash', status: 200 },
-    target: { kind: 'throughput', against: 'raw argon2 verify (baseline)', atLeast: 0.9 }
+    target: { kind: 'throughput', against: 'raw argon2 verify (baseline)', atLeast: 0.85 }
   },
   {
     name: 'login, 50 at once',
@@ -134,7 +136,7 @@ export const scenarios: Scenario[] = [
       rate: { times: 3, of: 'raw argon2 verify (baseline)' },
       status: 200
     },
-    target: { kind: 'overload', against: 'raw argon2 verify (baseline)', goodputAtLeast: 0.85 }
+    target: { kind: 'overload', against: 'raw argon2 verify (baseline)', goodputAtLeast: 0.85, p99Hashes: 2 }
   },
   {
     name: 'login, nothing to sweep (baseline)',
@@ -152,7 +154,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'signup, new e-mail',
     drive: { kind: 'http', server: 'service', method: 'POST', path: '/api/v1/auth/signup', bodyPerRequest: () => signupBody(newEmail('s')), connections: 'hash', status: 201 },
-    target: { kind: 'throughput', against: 'raw argon2 hash (baseline)', atLeast: 0.85 }
+    target: { kind: 'throughput', against: 'raw argon2 hash (baseline)', atLeast: 0.8 }
   },
   {
     name: 'login, unknown e-mail',

@@ -72,8 +72,8 @@ export const ConfigSchema = Type.Object({
   SIGNUP_RATE_WINDOW: Type.Integer({ minimum: 1, default: 3600 }),
   CHANGE_PASSWORD_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
   CHANGE_PASSWORD_RATE_WINDOW: Type.Integer({ minimum: 1, default: 900 }),
-  // Password hashes computed at once, and the longest expected wait (ms) for a slot that is still
-  // admitted; beyond it, 503 overloaded at once.
+  // Password hashes computed at once, and the longest expected wait (ms) until a request's hash is
+  // done that is still admitted; beyond it, 503 overloaded at once.
   HASH_CONCURRENCY: Type.Integer({ minimum: 1, default: cpus }),
   HASH_MAX_WAIT_MS: Type.Integer({ minimum: 0, default: 2000 }),
   // Load shedding: 503 while the event loop lags more than this (ms) or is busier than this share; 0 disables.

@@ -1,7 +1,8 @@
 // Admission to password hashing by expected wait. At most `concurrency` hashes run at once; a
-// request that finds every slot busy waits its turn while its expected wait (its place in the
-// line × the measured mean hash time ÷ the concurrency) is at most `maxWaitMs`. Past that it gets
-// 503 `overloaded` at once, with a Retry-After from that expected wait: a burst that the threads
+// request that finds every slot busy waits its turn while its expected wait for its hash to be
+// done (its place in the line × the measured mean hash time ÷ the concurrency, then its own hash)
+// is at most `maxWaitMs`: so an admitted request is answered within the budget, not one hash past it.
+// Past that it gets 503 `overloaded` at once, with a Retry-After from that expected wait: a burst that the threads
 // clear within the budget is served, a sustained overload is shed cheaply. A hash whose client has
 // disconnected by its turn (a client timeout, a benchmark's end) is skipped: no one would read its
 // answer, and its slot serves a client still waiting.
@@ -48,8 +49,8 @@ export function createHashGate ({ concurrency, maxWaitMs }: HashLimits): HashGat
   const measured = (ms: number) => {
     meanHashMs = meanHashMs === undefined ? ms : meanHashMs + NEWEST_WEIGHT * (ms - meanHashMs)
   }
-  // Expected wait of the next arrival, who would be number `waiting.length + 1` in line.
-  const expectedWaitMs = () => ((waiting.length + 1) * (meanHashMs ?? 0)) / concurrency
+  // Expected wait of the next arrival, number `waiting.length + 1` in line, until its own hash is done.
+  const expectedWaitMs = () => ((waiting.length + 1) / concurrency + 1) * (meanHashMs ?? 0)
   const release = () => {
     for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
       if (!gone(next.socket)) return next.resolve()
