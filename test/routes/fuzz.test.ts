@@ -235,7 +235,7 @@ test('fuzz: every route in the OpenAPI document, with schema-made and hostile in
     if (c.token === 'forged') return forge(c.forgery, user.access, user.refresh)
     const owner: LoggedIn = c.token === 'admin' ? admin : user
     const row = await app.usersRepository.findByUid(owner.uid)
-    const pair = row === undefined ? undefined : await app.sessionService.open(row, { ip: '127.0.0.1' })
+    const pair = row === undefined ? undefined : (await app.sessionService.open(row, { ip: '127.0.0.1' }))?.tokens
     if (pair === undefined) throw new Error(`the ${c.token} account can no longer log in`)
     return route.path.endsWith('/refresh_token') ? pair.refresh_token : pair.access_token
   }

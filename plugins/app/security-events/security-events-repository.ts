@@ -19,12 +19,6 @@ export interface NewSecurityEvent {
   detail?: SecurityEventDetail
 }
 
-// What a login's event says of the account's earlier logins.
-export interface LoginHistory {
-  firstLogin: boolean
-  knownDevice: boolean
-}
-
 const columns = (event: NewSecurityEvent) => ({
   user_uid: event.userUid,
   type: event.type,
@@ -38,24 +32,6 @@ export function createSecurityEventsRepository (db: Kysely<Database>) {
   return {
     async record (event: NewSecurityEvent): Promise<void> {
       await db.insertInto('security_events').values(columns(event)).execute()
-    },
-
-    // One statement per login: its event, and what the account's earlier logins (within the
-    // retention) say about this device. The device is the user agent as sent.
-    async recordLogin (userUid: string, origin: EventOrigin): Promise<LoginHistory> {
-      const event = columns({ userUid, type: 'login', origin })
-      const { rows } = await sql<{ logins: number, same_device: number }>`
-        with earlier as (
-          select count(*)::int as logins,
-                 (count(*) filter (where user_agent is not distinct from ${event.user_agent}::varchar))::int as same_device
-          from security_events where user_uid = ${userUid} and type = 'login'
-        ), added as (
-          insert into security_events (user_uid, type, ip, user_agent, created_at)
-          values (${userUid}, 'login', ${event.ip}, ${event.user_agent}, ${event.created_at})
-        )
-        select logins, same_device from earlier`.execute(db)
-      const row = rows[0]
-      return { firstLogin: (row?.logins ?? 0) === 0, knownDevice: (row?.same_device ?? 0) > 0 }
     },
 
     // Newest first; id breaks ties of one instant in the order the events were recorded.

@@ -7,7 +7,7 @@ import type { TokenPayload } from '../../../schemas/tokens.js'
 import type { TokenPair } from '../auth/tokens.js'
 import { AppError } from '../http/errors.js'
 import { revokedError } from './revocations.js'
-import { createSessionsRepository } from './sessions-repository.js'
+import { createSessionsRepository, type LoginHistory } from './sessions-repository.js'
 
 export type LogoutScope = 'local' | 'others' | 'global'
 
@@ -19,7 +19,8 @@ export interface LoginOrigin {
 
 export interface SessionService {
   // undefined when the account was disabled, deleted or given another role since `owner` was read.
-  open (owner: SessionOwner, origin: LoginOrigin): Promise<TokenPair | undefined>
+  // The login is recorded as a security event; `history` tells whether the device is new.
+  open (owner: SessionOwner, origin: LoginOrigin): Promise<{ tokens: TokenPair, history: LoginHistory } | undefined>
   refresh (token: TokenPayload): Promise<TokenPair>
   // How many sessions ended.
   logout (caller: TokenPayload, scope: LogoutScope): Promise<number>
@@ -61,8 +62,8 @@ export default fp(async function sessionService (fastify) {
       const ids = newPairIds()
       // The session records the key before its tokens are signed, so revoking that key finds it.
       const signer = tokens.signer()
-      const opened = await repo.open({ id: sid, owner, maxAge: SESSION_MAX_AGE, ...origin, ...ids, signingKid: signer.kid })
-      return opened ? signer.signPair(owner, sid, ids) : undefined
+      const history = await repo.open({ id: sid, owner, maxAge: SESSION_MAX_AGE, ...origin, ...ids, signingKid: signer.kid })
+      return history === undefined ? undefined : { tokens: signer.signPair(owner, sid, ids), history }
     },
 
     async refresh (token) {

@@ -11,6 +11,13 @@ export interface SessionRules {
 // A token pair as the session records it: its ids and the key that signed it (null under HMAC).
 export type SignedPair = TokenPairIds & { signingKid: string | null }
 
+// What the account's earlier sessions (kept for SESSION_RETENTION after they end) say of a login.
+export interface LoginHistory {
+  firstLogin: boolean
+  // A session from the same user agent, as sent.
+  knownDevice: boolean
+}
+
 const secondsAgo = (seconds: number) => sql<Date>`now() - make_interval(secs => ${seconds})`
 
 export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: SessionRules) {
@@ -21,17 +28,22 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
   return {
     // Opens the session only if its owner still is as the caller read them: enabled, with the role
     // the tokens will carry. The user row is share-locked, so an admin's change either lands before
-    // (no session) or after it (and then ends it with the others). False when the account changed.
-    async open (input: { id: string, owner: SessionOwner, maxAge: number, userAgent?: string, ip?: string } & SignedPair): Promise<boolean> {
-      const result = await db.insertInto('sessions')
+    // (no session) or after it (and then ends it with the others). undefined when the account changed.
+    // The same statement records the login as a security event and reads the account's earlier
+    // sessions, which the statement's snapshot holds without this one: a login costs no more statements.
+    async open (input: { id: string, owner: SessionOwner, maxAge: number, userAgent?: string, ip?: string } & SignedPair): Promise<LoginHistory | undefined> {
+      const userAgent = input.userAgent?.slice(0, 512) ?? null
+      const ip = input.ip?.slice(0, 64) ?? null
+      const earlier = db.selectFrom('sessions').select(sql.lit(1).as('one')).where('user_uid', '=', input.owner.uid)
+      const row = await db.with('opened', (qb) => qb.insertInto('sessions')
         .columns(['id', 'user_uid', 'expires_at', 'user_agent', 'ip', 'refresh_jti', 'access_jti', 'issued_at', 'signing_kid'])
         .expression(db.selectFrom('users')
           .select([
             sql<string>`${input.id}::uuid`.as('id'),
             'uid',
             sql<Date>`now() + make_interval(secs => ${input.maxAge})`.as('expires_at'),
-            sql<string | null>`${input.userAgent?.slice(0, 512) ?? null}::varchar`.as('user_agent'),
-            sql<string | null>`${input.ip?.slice(0, 64) ?? null}::varchar`.as('ip'),
+            sql<string | null>`${userAgent}::varchar`.as('user_agent'),
+            sql<string | null>`${ip}::varchar`.as('ip'),
             sql<string>`${input.refreshJti}::uuid`.as('refresh_jti'),
             sql<string>`${input.accessJti}::uuid`.as('access_jti'),
             sql<Date>`${new Date(input.issuedAt * 1000)}::timestamptz`.as('issued_at'),
@@ -41,8 +53,23 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
           .where('disabled_at', 'is', null)
           .where('role', '=', input.owner.role)
           .forShare())
+        .returning(['user_uid', 'created_at']))
+        .with('event', (qb) => qb.insertInto('security_events')
+          .columns(['user_uid', 'type', 'ip', 'user_agent', 'created_at'])
+          .expression((eb) => eb.selectFrom('opened').select([
+            sql<string>`opened.user_uid`.as('user_uid'),
+            sql<'login'>`'login'`.as('type'),
+            sql<string | null>`${ip}::varchar`.as('ip'),
+            sql<string | null>`${userAgent}::varchar`.as('user_agent'),
+            'opened.created_at'
+          ])))
+        .selectFrom('opened')
+        .select((eb) => [
+          eb.not(eb.exists(earlier)).as('first_login'),
+          eb.exists(earlier.where(sql<boolean>`user_agent is not distinct from ${userAgent}::varchar`)).as('known_device')
+        ])
         .executeTakeFirst()
-      return result.numInsertedOrUpdatedRows === 1n
+      return row === undefined ? undefined : { firstLogin: row.first_login === true, knownDevice: row.known_device === true }
     },
 
     // The whole rotation is this one conditional UPDATE: of any number of concurrent

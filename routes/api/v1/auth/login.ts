@@ -46,17 +46,20 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       await usersRepository.setPasswordHash(user.uid, await passwords.hash(password, request.socket))
     }
     // An admin may have disabled the account or changed its role while the password was checked.
-    const tokens = await sessionService.open(user, { userAgent: request.headers['user-agent'], ip: request.ip })
-    if (tokens === undefined) {
+    const origin = requestOrigin(request)
+    const opened = await sessionService.open(user, origin)
+    if (opened === undefined) {
       request.log.info({ user: user.uid }, 'login failed: the account changed meanwhile')
       throw new AppError('invalid_email_or_password')
     }
     request.log.info({ user: user.uid }, 'login succeeded')
-    const origin = requestOrigin(request)
-    afterAnswer.run(request, 'login event', () => securityEvents.login(user, origin))
+    // Rarely anything: only a new device is news, and its mail need not hold up the answer.
+    if (!opened.history.firstLogin && !opened.history.knownDevice) {
+      afterAnswer.run(request, 'new device event', () => securityEvents.loggedIn(user, origin, opened.history))
+    }
     return reply.send({
       message: 'Login Successful',
-      ...tokens,
+      ...opened.tokens,
       user: { email: user.email, uid: user.uid }
     })
   })
