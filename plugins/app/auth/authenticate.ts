@@ -19,8 +19,8 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer ([A-Za-z0-9\-_.]+)$/i
 
-// Tokens that passed verification, until they expire. In front of fast-jwt rather than its own
-// cache: that one keys entries by a SHA-256 of the token, which costs as much per request as the
+// Tokens that passed verification, until they expire. In front of @fastify/jwt rather than
+// fast-jwt's cache under it (off): that one keys entries by a SHA-256 of the token, which costs as much per request as the
 // HMAC check it saves, and it warns about any other key (GHSA-rp9m-7r4c-75qg). Entries are found by
 // the signature segment (hashing the whole token per request was a measurable share of a verify)
 // and match only the very same token text, so a token with another header or payload never does.
@@ -66,55 +66,71 @@ function severalAuthorizations (rawHeaders: readonly string[]): boolean {
 }
 
 export default fp(async function authenticate (fastify) {
-  const { jwt, revocations } = fastify
+  const { tokenCodecs, revocations } = fastify
 
   const verified = { access: verifiedTokens(), refresh: verifiedTokens() }
   // A retired or revoked key's tokens must not pass from memory either.
   fastify.keyStore.onWithdrawn(() => { verified.access.clear(); verified.refresh.clear() })
 
-  const verifyAs = (kind: TokenKind, token: string): TokenPayload | undefined => {
+  // The token's claims as this kind, from memory or else from @fastify/jwt; undefined when it is not one.
+  const verifyAs = (kind: TokenKind, request: FastifyRequest, token: string, callback: (payload: TokenPayload | undefined) => void): void => {
     const known = verified[kind].get(token)
-    if (known !== undefined) return known
-    try {
+    if (known !== undefined) {
+      callback(known)
+      return
+    }
+    tokenCodecs[kind].verify(request, (claims) => {
+      if (claims === undefined) {
+        callback(undefined)
+        return
+      }
       // Frozen: the cached claims are shared by every request that presents this token.
-      const payload = Object.freeze(jwt[kind].verify(token))
+      const payload = Object.freeze(claims)
       verified[kind].add(token, payload)
-      return payload
-    } catch {
-      return undefined
-    }
-  }
-
-  const verifyHeader = (kind: TokenKind, other: TokenKind, header: string | undefined): TokenPayload | AppError => {
-    const match = BEARER.exec(header ?? '')
-    if (match?.[1] === undefined) return new AppError('not_authenticated')
-    const payload = verifyAs(kind, match[1])
-    if (payload === undefined) {
-      // Only on the failure path: say which kind was expected when the other kind was sent.
-      if (verifyAs(other, match[1]) !== undefined) return new AppError(`${kind}_token_required`)
-      return new AppError('invalid_token')
-    }
-    return payload
+      callback(payload)
+    })
   }
 
   // The usual header, "Bearer <a token this instance verified>", is found without parsing it.
   const knownToken = (kind: TokenKind, header: string | undefined): TokenPayload | undefined =>
     header?.startsWith('Bearer ') === true ? verified[kind].get(header.slice(7)) : undefined
 
-  const check = (kind: TokenKind, other: TokenKind, request: FastifyRequest): AppError | undefined => {
-    if (severalAuthorizations(request.raw.rawHeaders)) return new AppError('bad_request', 'Send one Authorization header, not several')
-    const header = request.headers.authorization
-    const payload = knownToken(kind, header) ?? verifyHeader(kind, other, header)
-    if (payload instanceof AppError) return payload
+  const admit = (request: FastifyRequest, payload: TokenPayload, done: HookHandlerDoneFunction): void => {
     const reason = revocations.reasonFor(payload.sid)
-    if (reason !== undefined) return revokedError(reason)
+    if (reason !== undefined) {
+      done(revokedError(reason))
+      return
+    }
     request.user = payload
+    done()
   }
 
   const guard = (kind: TokenKind, other: TokenKind): Guard => (request, _reply, done) => {
-    const error = check(kind, other, request)
-    if (error === undefined) done()
-    else done(error)
+    if (severalAuthorizations(request.raw.rawHeaders)) {
+      done(new AppError('bad_request', 'Send one Authorization header, not several'))
+      return
+    }
+    const header = request.headers.authorization
+    const known = knownToken(kind, header)
+    if (known !== undefined) {
+      admit(request, known, done)
+      return
+    }
+    const token = BEARER.exec(header ?? '')?.[1]
+    if (token === undefined) {
+      done(new AppError('not_authenticated'))
+      return
+    }
+    verifyAs(kind, request, token, (payload) => {
+      if (payload !== undefined) {
+        admit(request, payload, done)
+        return
+      }
+      // Only on the failure path: say which kind was expected when the other kind was sent.
+      verifyAs(other, request, token, (otherPayload) => {
+        done(new AppError(otherPayload !== undefined ? `${kind}_token_required` : 'invalid_token'))
+      })
+    })
   }
 
   fastify.decorate('authenticate', guard('access', 'refresh'))

@@ -29,7 +29,7 @@ declare module 'fastify' {
 
 export default fp(async function tokens (fastify) {
   const { ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL } = fastify.config
-  const { jwt: { access, refresh }, keyStore } = fastify
+  const { tokenCodecs: { access, refresh }, keyStore } = fastify
 
   const payload = (owner: SessionOwner, sid: string, jti: string, iat: number, ttl: number, isRefresh: boolean): TokenPayload => ({
     user: { email: owner.email, user_uid: owner.uid, role: owner.role },
