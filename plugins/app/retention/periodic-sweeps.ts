@@ -22,9 +22,17 @@ declare module 'fastify' {
   }
 }
 
+// Rows per batch. Embedded, a batch runs on the event loop (PGlite is in process): a small one
+// keeps short what a request waits behind it.
+export const sweepBatch = (embedded: boolean): number => embedded ? 200 : 1000
+// After each batch a sweep rests this many times as long as the batch took: it never takes more
+// than a tenth of the time from requests. Retention is not urgent; logins are.
+export const SWEEP_REST_FACTOR = 9
+
 // Runs deleteBatch until a batch deletes fewer than batchSize rows or the signal aborts, resting
 // restFactor times each batch's time after it, so a sweep takes at most 1 / (1 + restFactor) of the time.
-export async function inBatches (deleteBatch: () => Promise<number>, batchSize: number, restFactor: number, signal?: AbortSignal): Promise<{ deleted: number, batches: number }> {
+export async function inBatches (deleteBatch: () => Promise<number>, options: { batchSize: number, restFactor?: number, signal?: AbortSignal }): Promise<{ deleted: number, batches: number }> {
+  const { batchSize, restFactor = SWEEP_REST_FACTOR, signal } = options
   let deleted = 0
   let batches = 0
   while (signal?.aborted !== true) {

@@ -6,13 +6,14 @@ import { bearer, errorCode, signupAndLogin } from '../../../helpers/fixtures.js'
 import { jwtClaims } from '../../../helpers/jwt.js'
 import { insertSessions, sessionCount } from '../../../helpers/sessions.js'
 import { waitFor } from '../../../helpers/wait-for.js'
-import { SESSIONS_SWEEP, sessionSweepBatch, sweepEndedSessions } from '../../../../plugins/app/sessions/retention.js'
+import { SESSIONS_SWEEP, sweepEndedSessions } from '../../../../plugins/app/sessions/retention.js'
+import { sweepBatch } from '../../../../plugins/app/retention/periodic-sweeps.js'
 
 const RETENTION = 7200
 const IDLE = 3600
 const config = { SESSION_RETENTION: RETENTION, REFRESH_TOKEN_TTL: IDLE, ACCESS_TOKEN_TTL: 600 }
 // The app's own batch size on this test's database.
-const BATCH = sessionSweepBatch(!onPostgres)
+const BATCH = sweepBatch(!onPostgres)
 const setBack = (seconds: number) => sql<Date>`now() - make_interval(secs => ${seconds})`
 
 test('the sweep deletes sessions that ended more than SESSION_RETENTION ago, and keeps newer and live ones', async (t) => {
