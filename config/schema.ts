@@ -80,6 +80,13 @@ export const ConfigSchema = Type.Object({
   MAX_EVENT_LOOP_DELAY: Type.Integer({ minimum: 0, default: 500 }),
   // Off by default: a server at full throughput with short latencies is busy, not overloaded.
   MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0 }),
+  // Seconds since the login behind an access token within which it may change the password or the
+  // e-mail address, turn two-factor off or end other sessions (step-up); older: 401 recent_login_required.
+  STEP_UP_MAX_AGE: Type.Integer({ minimum: 1, default: 300 }),
+  // Seconds the ticket that a right password earns (with two-factor on) may be exchanged for tokens.
+  MFA_TICKET_TTL: Type.Integer({ minimum: 1, maximum: 3600, default: 300 }),
+  // The issuer an authenticator app shows beside the account.
+  TOTP_ISSUER: Type.String({ default: 'Bookly', minLength: 1, maxLength: 40, pattern: '^[^:]+$', description: 'a name without a colon, at most 40 characters' }),
   // true: an unverified account with the right password gets 403 email_not_verified at login.
   REQUIRE_VERIFIED_EMAIL: Type.Boolean({ default: false }),
   // One-time link lifetimes, seconds (fractions allowed).

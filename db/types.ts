@@ -11,7 +11,7 @@ export type Role = typeof ROLES[number]
 // Why a session ended (sessions.revoked_reason). The delete trigger writes 'user_deleted' itself.
 export const REVOCATION_REASONS = [
   'logout', 'ended_by_user', 'refresh_token_reused', 'password_changed', 'password_reset', 'role_changed', 'user_disabled',
-  'user_deleted', 'key_revoked'
+  'user_deleted', 'key_revoked', 'email_changed'
 ] as const
 export type RevocationReason = typeof REVOCATION_REASONS[number]
 
@@ -37,6 +37,9 @@ export interface Database {
   mail_outbox: MailOutboxTable
   signing_keys: SigningKeysTable
   security_events: SecurityEventsTable
+  two_factor: TwoFactorTable
+  recovery_codes: RecoveryCodesTable
+  mfa_tickets: MfaTicketsTable
 }
 
 export type User = Selectable<UsersTable>
@@ -60,9 +63,23 @@ export interface SessionsTable {
   rotated_at: Date | null
   // The signing key (kid) of the current token pair; null under HMAC.
   signing_kid: ColumnType<string | null, string | null | undefined, string | null>
+  // The login that opened the session: when, and by which methods (AMR values, space-separated).
+  auth_time: ColumnType<Date, Date | string | undefined, Date | string>
+  amr: ColumnType<string, string | undefined, string>
 }
 
 export type Session = Selectable<SessionsTable>
+
+// How a login was made (RFC 8176 values): password, one-time code, recovery code; mfa with a second factor.
+export const AMR_VALUES = ['pwd', 'otp', 'rec', 'mfa'] as const
+export type AuthMethod = typeof AMR_VALUES[number]
+
+// What the access token says of the login behind its session.
+export interface LoginAuth {
+  // Seconds since the epoch.
+  authTime: number
+  amr: AuthMethod[]
+}
 
 // Who a session (and its tokens) belongs to, as the tokens carry it.
 export type SessionOwner = Pick<User, 'uid' | 'email' | 'role'>
@@ -94,7 +111,7 @@ export type NewBook = Insertable<BooksTable>
 export type BookUpdate = Updateable<BooksTable>
 
 // What a one-time account token is for (account_tokens.purpose, its check constraint).
-export const TOKEN_PURPOSES = ['verify_email', 'password_reset'] as const
+export const TOKEN_PURPOSES = ['verify_email', 'password_reset', 'email_change'] as const
 export type TokenPurpose = typeof TOKEN_PURPOSES[number]
 
 export interface AccountTokensTable {
@@ -159,7 +176,8 @@ export type NewSigningKey = Insertable<SigningKeysTable>
 // What a security event records (security_events.type, its check constraint).
 export const SECURITY_EVENT_TYPES = [
   'login', 'login_failed', 'new_device', 'password_changed', 'password_reset', 'two_factor_enabled',
-  'two_factor_disabled', 'recovery_code_used', 'sessions_revoked', 'role_changed', 'account_disabled', 'account_enabled'
+  'two_factor_disabled', 'recovery_code_used', 'sessions_revoked', 'role_changed', 'account_disabled', 'account_enabled',
+  'recovery_codes_regenerated', 'email_change_requested', 'email_changed'
 ] as const
 export type SecurityEventType = typeof SECURITY_EVENT_TYPES[number]
 
@@ -178,3 +196,34 @@ export interface SecurityEventsTable {
 }
 
 export type SecurityEvent = Selectable<SecurityEventsTable>
+
+export interface TwoFactorTable {
+  user_uid: string
+  // The TOTP secret, sealed (plugins/app/two-factor/sealing.ts); never sent after enrolment.
+  secret: string
+  // null while the enrolment waits for its first code.
+  enabled_at: Date | null
+  // The time step of the last code accepted; bigint, so pg hands it over as text.
+  last_step: ColumnType<string | null, string | number | null | undefined, string | number | null>
+  created_at: Generated<Date>
+}
+
+export type TwoFactor = Selectable<TwoFactorTable>
+
+export interface RecoveryCodesTable {
+  user_uid: string
+  // SHA-256 of the code in its canonical form.
+  code_hash: Buffer
+  used_at: Date | null
+  created_at: Generated<Date>
+}
+
+export interface MfaTicketsTable {
+  // SHA-256 of the ticket; the ticket itself is only in the login's answer.
+  ticket_hash: Buffer
+  user_uid: string
+  created_at: Generated<Date>
+  expires_at: Date
+  used_at: Date | null
+  failed_attempts: Generated<number>
+}

@@ -1,6 +1,7 @@
 // The claims of Bookly's JWTs: the seed tutorial's `user`, `jti` and `refresh`, plus the
 // registered claims. Each token kind has its own audience and `typ` header.
 import { Type, type Static } from '@sinclair/typebox'
+import { AMR_VALUES } from '../db/types.js'
 import { Email, RoleSchema } from './users.js'
 
 export const ISSUER = 'bookly'
@@ -27,7 +28,11 @@ export const TokenClaims = Type.Object({
   iat: NumericDate,
   exp: NumericDate,
   iss: Type.Optional(Type.String()),
-  aud: Type.Optional(Type.String())
+  aud: Type.Optional(Type.String()),
+  // Access tokens only: when the session's login was made and how (step-up reads them). Optional,
+  // so a token minted before they existed still verifies; it just never counts as a recent login.
+  auth_time: Type.Optional(NumericDate),
+  amr: Type.Optional(Type.Array(Type.Union(AMR_VALUES.map((value) => Type.Literal(value))), { minItems: 1, maxItems: AMR_VALUES.length, uniqueItems: true }))
 })
 
 export type TokenPayload = Static<typeof TokenClaims>

@@ -7,6 +7,7 @@ import * as accountEmail from './0005-account-email.js'
 import * as signingKeys from './0006-signing-keys.js'
 import * as sessionRetention from './0007-session-retention.js'
 import * as securityEvents from './0008-security-events.js'
+import * as accountSecurity from './0009-account-security.js'
 
 export const migrations: Record<string, Migration> = {
   '0001-users': users,
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '0005-account-email': accountEmail,
   '0006-signing-keys': signingKeys,
   '0007-session-retention': sessionRetention,
-  '0008-security-events': securityEvents
+  '0008-security-events': securityEvents,
+  '0009-account-security': accountSecurity
 }

@@ -1,7 +1,7 @@
 // Signs access/refresh token pairs. Every claim comes from the arguments, so the same
 // session state signs the same pair again (the refresh reuse window relies on it).
 import fp from 'fastify-plugin'
-import type { SessionOwner, TokenPairIds } from '../../../db/types.js'
+import type { LoginAuth, SessionOwner, TokenPairIds } from '../../../db/types.js'
 import type { TokenPayload } from '../../../schemas/tokens.js'
 
 export interface TokenPair {
@@ -14,7 +14,7 @@ export interface TokenPair {
 export interface PairSigner {
   // The key's id; null under HMAC.
   kid: string | null
-  signPair (owner: SessionOwner, sid: string, ids: TokenPairIds): TokenPair
+  signPair (owner: SessionOwner, sid: string, ids: TokenPairIds, login: LoginAuth): TokenPair
 }
 
 export interface Tokens {
@@ -40,14 +40,21 @@ export default fp(async function tokens (fastify) {
     iat,
     exp: iat + ttl
   })
+  // The access token says how its session was logged in to (step-up reads it); the refresh token
+  // need not, since the session keeps it.
+  const accessPayload = (owner: SessionOwner, sid: string, ids: TokenPairIds, login: LoginAuth): TokenPayload => ({
+    ...payload(owner, sid, ids.accessJti, ids.issuedAt, ACCESS_TOKEN_TTL, false),
+    auth_time: login.authTime,
+    amr: login.amr
+  })
 
   fastify.decorate('tokens', {
     signer () {
       const key = keyStore.signing()
       return {
         kid: key.kid ?? null,
-        signPair: (owner, sid, ids) => ({
-          access_token: access.sign(payload(owner, sid, ids.accessJti, ids.issuedAt, ACCESS_TOKEN_TTL, false), key),
+        signPair: (owner, sid, ids, login) => ({
+          access_token: access.sign(accessPayload(owner, sid, ids, login), key),
           refresh_token: refresh.sign(payload(owner, sid, ids.refreshJti, ids.issuedAt, REFRESH_TOKEN_TTL, true), key)
         })
       }

@@ -24,6 +24,7 @@ const errorTable = {
   refresh_token_required: [401, 'Please provide a valid refresh token'],
   refresh_token_reused: [401, 'Refresh token was already used; the session has been ended'],
   session_expired: [401, 'Session has expired; please log in again'],
+  recent_login_required: [401, 'This needs a recent login: log in again and retry with the new access token'],
   invalid_or_expired_token: [400, 'Invalid or expired token'],
   passwords_do_not_match: [400, 'Passwords do not match'],
   email_not_verified: [403, 'Please verify your email address before logging in'],

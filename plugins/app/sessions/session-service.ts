@@ -2,12 +2,12 @@
 import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { Database, RevocationReason, SessionOwner, TokenPairIds } from '../../../db/types.js'
+import type { AuthMethod, Database, RevocationReason, SessionOwner, TokenPairIds } from '../../../db/types.js'
 import type { TokenPayload } from '../../../schemas/tokens.js'
 import type { TokenPair } from '../auth/tokens.js'
 import { AppError } from '../http/errors.js'
 import { revokedError } from './revocations.js'
-import { createSessionsRepository, type LoginHistory } from './sessions-repository.js'
+import { createSessionsRepository, loginAuth, type LoginHistory } from './sessions-repository.js'
 
 export type LogoutScope = 'local' | 'others' | 'global'
 
@@ -19,8 +19,9 @@ export interface LoginOrigin {
 
 export interface SessionService {
   // undefined when the account was disabled, deleted or given another role since `owner` was read.
-  // The login is recorded as a security event; `history` tells whether the device is new.
-  open (owner: SessionOwner, origin: LoginOrigin): Promise<{ tokens: TokenPair, history: LoginHistory } | undefined>
+  // The login is recorded as a security event; `history` tells whether the device is new. `amr`
+  // says how the login was made, ['pwd'] unless a second factor was given.
+  open (owner: SessionOwner, origin: LoginOrigin, amr?: AuthMethod[]): Promise<{ tokens: TokenPair, history: LoginHistory } | undefined>
   refresh (token: TokenPayload): Promise<TokenPair>
   // How many sessions ended.
   logout (caller: TokenPayload, scope: LogoutScope): Promise<number>
@@ -57,20 +58,21 @@ export default fp(async function sessionService (fastify) {
   }
 
   fastify.decorate('sessionService', {
-    async open (owner, origin) {
+    async open (owner, origin, amr = ['pwd']) {
       const sid = randomUUID()
       const ids = newPairIds()
+      const login = { authTime: ids.issuedAt, amr }
       // The session records the key before its tokens are signed, so revoking that key finds it.
       const signer = tokens.signer()
-      const history = await repo.open({ id: sid, owner, maxAge: SESSION_MAX_AGE, ...origin, ...ids, signingKid: signer.kid })
-      return history === undefined ? undefined : { tokens: signer.signPair(owner, sid, ids), history }
+      const history = await repo.open({ id: sid, owner, login, maxAge: SESSION_MAX_AGE, ...origin, ...ids, signingKid: signer.kid })
+      return history === undefined ? undefined : { tokens: signer.signPair(owner, sid, ids, login), history }
     },
 
     async refresh (token) {
       const ids = newPairIds()
       const signer = tokens.signer()
-      const owner = await repo.rotate({ sid: token.sid, presentedJti: token.jti, ...ids, signingKid: signer.kid })
-      if (owner !== undefined) return signer.signPair(owner, token.sid, ids)
+      const rotated = await repo.rotate({ sid: token.sid, presentedJti: token.jti, ...ids, signingKid: signer.kid })
+      if (rotated !== undefined) return signer.signPair(rotated, token.sid, ids, loginAuth(rotated))
 
       const session = await repo.findForRefresh(token.sid, REFRESH_REUSE_WINDOW)
       if (session === undefined) throw new AppError('invalid_token')
@@ -81,7 +83,7 @@ export default fp(async function sessionService (fastify) {
         // Two tabs, or a lost response: hand out the successor pair again instead of forking the family.
         const owner = { uid: session.uid, email: session.email, role: session.role }
         const issuedAt = Math.floor(session.issued_at.getTime() / 1000)
-        return signer.signPair(owner, token.sid, { accessJti: session.access_jti, refreshJti: session.refresh_jti, issuedAt })
+        return signer.signPair(owner, token.sid, { accessJti: session.access_jti, refreshJti: session.refresh_jti, issuedAt }, loginAuth(session))
       }
       // An older token, or the previous one after the window: replay. End the whole family.
       await revoke({ sid: token.sid }, 'refresh_token_reused')

@@ -1,7 +1,7 @@
 // Login sessions (token families): small functions over Kysely.
 import fp from 'fastify-plugin'
 import { sql, type Kysely } from 'kysely'
-import type { Database, RevocationReason, SessionOwner, TokenPairIds } from '../../../db/types.js'
+import type { AuthMethod, Database, LoginAuth, RevocationReason, SessionOwner, TokenPairIds } from '../../../db/types.js'
 
 export interface SessionRules {
   // Seconds without a refresh after which a session can no longer be refreshed (REFRESH_TOKEN_TTL).
@@ -20,6 +20,11 @@ export interface LoginHistory {
 
 const secondsAgo = (seconds: number) => sql<Date>`now() - make_interval(secs => ${seconds})`
 
+// The session's login as its tokens carry it (sessions.auth_time, sessions.amr).
+export function loginAuth (row: { auth_time: Date, amr: string }): LoginAuth {
+  return { authTime: Math.floor(row.auth_time.getTime() / 1000), amr: row.amr.split(' ') as AuthMethod[] }
+}
+
 export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: SessionRules) {
   // The one rule for a session that has not run out: before its absolute expiry, and refreshed
   // within the idle limit. (Revocation is the other way a session ends.)
@@ -31,12 +36,12 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
     // (no session) or after it (and then ends it with the others). undefined when the account changed.
     // The same statement records the login as a security event and reads the account's earlier
     // sessions, which the statement's snapshot holds without this one: a login costs no more statements.
-    async open (input: { id: string, owner: SessionOwner, maxAge: number, userAgent?: string, ip?: string } & SignedPair): Promise<LoginHistory | undefined> {
+    async open (input: { id: string, owner: SessionOwner, login: LoginAuth, maxAge: number, userAgent?: string, ip?: string } & SignedPair): Promise<LoginHistory | undefined> {
       const userAgent = input.userAgent?.slice(0, 512) ?? null
       const ip = input.ip?.slice(0, 64) ?? null
       const earlier = db.selectFrom('sessions').select(sql.lit(1).as('one')).where('user_uid', '=', input.owner.uid)
       const row = await db.with('opened', (qb) => qb.insertInto('sessions')
-        .columns(['id', 'user_uid', 'expires_at', 'user_agent', 'ip', 'refresh_jti', 'access_jti', 'issued_at', 'signing_kid'])
+        .columns(['id', 'user_uid', 'expires_at', 'user_agent', 'ip', 'refresh_jti', 'access_jti', 'issued_at', 'signing_kid', 'auth_time', 'amr'])
         .expression(db.selectFrom('users')
           .select([
             sql<string>`${input.id}::uuid`.as('id'),
@@ -47,7 +52,9 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
             sql<string>`${input.refreshJti}::uuid`.as('refresh_jti'),
             sql<string>`${input.accessJti}::uuid`.as('access_jti'),
             sql<Date>`${new Date(input.issuedAt * 1000)}::timestamptz`.as('issued_at'),
-            sql<string | null>`${input.signingKid}::varchar`.as('signing_kid')
+            sql<string | null>`${input.signingKid}::varchar`.as('signing_kid'),
+            sql<Date>`${new Date(input.login.authTime * 1000)}::timestamptz`.as('auth_time'),
+            sql<string>`${input.login.amr.join(' ')}::varchar`.as('amr')
           ])
           .where('uid', '=', input.owner.uid)
           .where('disabled_at', 'is', null)
@@ -74,7 +81,7 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
 
     // The whole rotation is this one conditional UPDATE: of any number of concurrent
     // refreshes with the same token, exactly one matches refresh_jti and wins.
-    rotate (input: { sid: string, presentedJti: string } & SignedPair): Promise<SessionOwner | undefined> {
+    rotate (input: { sid: string, presentedJti: string } & SignedPair): Promise<(SessionOwner & { auth_time: Date, amr: string }) | undefined> {
       return db.updateTable('sessions')
         .from('users')
         .set({
@@ -91,7 +98,7 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
         .where('sessions.refresh_jti', '=', input.presentedJti)
         .where('sessions.revoked_at', 'is', null)
         .where(unexpired)
-        .returning(['users.uid', 'users.email', 'users.role'])
+        .returning(['users.uid', 'users.email', 'users.role', 'sessions.auth_time', 'sessions.amr'])
         .executeTakeFirst()
     },
 
@@ -101,7 +108,7 @@ export function createSessionsRepository (db: Kysely<Database>, { idleTtl }: Ses
         .leftJoin('users', 'users.uid', 'sessions.user_uid')
         .select([
           'sessions.revoked_reason', 'sessions.revoked_at', 'sessions.refresh_jti', 'sessions.access_jti',
-          'sessions.issued_at', 'sessions.previous_refresh_jti',
+          'sessions.issued_at', 'sessions.previous_refresh_jti', 'sessions.auth_time', 'sessions.amr',
           'users.uid', 'users.email', 'users.role',
           sql<boolean>`sessions.rotated_at > ${secondsAgo(reuseWindow)}`.as('in_reuse_window'),
           sql<boolean>`not ${unexpired}`.as('expired')

@@ -10,11 +10,11 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   const { usersRepository, passwords, sessionService, accountTokensRepository, abuseLimits, securityEvents } = fastify
 
   fastify.post('/change_password', {
-    onRequest: [passwords.refuseIfBusy, abuseLimits.changePasswordPerIp, fastify.authenticate],
+    onRequest: [passwords.refuseIfBusy, abuseLimits.changePasswordPerIp, fastify.authenticate, fastify.stepUp.guard],
     schema: {
       operationId: 'changePassword',
       summary: 'Change your password; every other session ends',
-      description: 'Outstanding password-reset links stop working too. A wrong current password is 403 invalid_password.',
+      description: 'Outstanding password-reset links stop working too. A wrong current password is 403 invalid_password. Needs a login from the last STEP_UP_MAX_AGE seconds (default 300): an older access token gets 401 recent_login_required.',
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       body: ref(ChangePasswordBody),

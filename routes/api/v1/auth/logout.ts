@@ -16,7 +16,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         operationId,
         summary: 'End this session (local), every other session (others) or all of them (global)',
-        description: 'The ended sessions\' tokens stop working at once, on every instance. GET does the same as POST (the seed tutorial\'s method).',
+        description: 'The ended sessions\' tokens stop working at once, on every instance. GET does the same as POST (the seed tutorial\'s method). scope=others needs a login from the last STEP_UP_MAX_AGE seconds (default 300), else 401 recent_login_required: a stolen token cannot lock its owner out while keeping its own session.',
         tags: ['auth'],
         security: [{ bearerAuth: [] }],
         querystring: LogoutQuery,
@@ -24,6 +24,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       },
       handler: async (request) => {
         const { scope } = request.query
+        if (scope === 'others') fastify.stepUp.assert(request.user)
         const ended = await fastify.sessionService.logout(request.user, scope)
         // Ending this session is a plain logout; ending others is worth the account's record.
         if (scope !== 'local') await fastify.securityEvents.record(request.user.sub, 'sessions_revoked', requestOrigin(request), { scope, sessions: ended })

@@ -30,7 +30,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       operationId: 'deleteSession',
       summary: 'End one of your sessions',
-      description: 'Its tokens stop working at once. A session that is not yours is 404 session_not_found, like a missing one.',
+      description: 'Its tokens stop working at once. A session that is not yours is 404 session_not_found, like a missing one. Ending a session other than the current one needs a login from the last STEP_UP_MAX_AGE seconds (default 300), else 401 recent_login_required.',
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       params: SessionParams,
@@ -39,6 +39,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     // Scoped to the caller: someone else's sid is indistinguishable from a missing one.
     const { sid } = request.params
+    if (sid !== request.user.sid) fastify.stepUp.assert(request.user)
     if (!await sessionService.endSession(request.user.sub, sid)) throw new AppError('session_not_found')
     await fastify.securityEvents.record(request.user.sub, 'sessions_revoked', requestOrigin(request), { scope: sid === request.user.sid ? 'current' : 'one', sessions: 1 })
     return reply.code(204).send(null)
