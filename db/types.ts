@@ -154,7 +154,7 @@ export interface SigningKeysTable {
   alg: KeyPairAlgorithm
   // The public key as JSON text of a JWK (PublicJwk), as the JWKS publishes it.
   public_jwk: string
-  // The PKCS#8 private key, AES-256-GCM under a key derived from JWT_SECRET (plugins/app/keys/key-encryption.ts).
+  // The PKCS#8 private key, AES-256-GCM under a key derived from JWT_SECRET (plugins/app/keys/sealing.ts).
   private_key: string
   state: KeyState
   state_at: Generated<Date>

@@ -7,6 +7,7 @@ import { ErrorSchema } from './errors.js'
 import { HealthOk } from './health.js'
 import { Jwk, JwkSet } from './keys.js'
 import { SecurityEventSchema } from './security-events.js'
+import { CodeBody, DisableTwoFactorBody, EnrolmentSchema, LoginTwoFactorBody, MfaChallengeSchema, RecoveryCodesSchema, TwoFactorStatusSchema } from './two-factor.js'
 import { AdminUserSchema, AdminUserUpdateBody, MeSchema, SignupBody, UserSchema } from './users.js'
 
 export const COMPONENT_SCHEMAS = [
@@ -16,5 +17,6 @@ export const COMPONENT_SCHEMAS = [
   EmailBody, ResetConfirmBody,
   BookSchema, BookCreateBody, BookUpdateBody,
   Jwk, JwkSet,
-  SecurityEventSchema
+  SecurityEventSchema,
+  MfaChallengeSchema, LoginTwoFactorBody, TwoFactorStatusSchema, EnrolmentSchema, CodeBody, DisableTwoFactorBody, RecoveryCodesSchema
 ]

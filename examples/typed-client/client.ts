@@ -31,7 +31,11 @@ export async function everyOperation (baseUrl: string, admin: { email: string, p
 
   const login = await api.POST('/api/v1/auth/login', { body: { email, password } })
   if (login.error?.error_code === 'email_not_verified') throw new Error('verify the address first')
-  const { access_token: access, refresh_token: refresh } = check(login)
+  const loggedIn = check(login)
+  // 202: two-factor login is on, and the answer holds a ticket for the second step instead of tokens.
+  const { access_token: access, refresh_token: refresh } = 'mfa_ticket' in loggedIn
+    ? check(await api.POST('/api/v1/auth/login/two-factor', { body: { mfa_ticket: loggedIn.mfa_ticket, code: 'from-the-app' } }))
+    : loggedIn
   const auth = bearer(access)
 
   const me = check(await api.GET('/api/v1/auth/me', auth))
@@ -54,11 +58,20 @@ export async function everyOperation (baseUrl: string, admin: { email: string, p
   check(await api.DELETE('/api/v1/books/{book_uid}', { params: { path }, ...auth }))
 
   const adminLogin = check(await api.POST('/api/v1/auth/login', { body: admin }))
+  if ('mfa_ticket' in adminLogin) throw new Error('this admin has two-factor login on: finish with POST /api/v1/auth/login/two-factor')
   const asAdmin = bearer(adminLogin.access_token)
   check(await api.GET('/api/v1/admin/users', asAdmin))
   const uid = { uid: user.uid }
   check(await api.PATCH('/api/v1/admin/users/{uid}', { params: { path: uid }, body: { disabled: false }, ...asAdmin }))
   check(await api.GET('/api/v1/admin/users/{uid}/security-events', { params: { path: uid, query: { limit: 5 } }, ...asAdmin }))
+
+  // Two-factor login on and off again; the codes come from the user's authenticator app.
+  check(await api.GET('/api/v1/auth/two-factor', auth))
+  const { otpauth_uri: forTheApp } = check(await api.POST('/api/v1/auth/two-factor/enrol', auth))
+  if (!forTheApp.startsWith('otpauth://totp/')) throw new Error('not a TOTP enrolment')
+  check(await api.POST('/api/v1/auth/two-factor/confirm', { body: { code: 'from-the-app' }, ...auth }))
+  const { recovery_codes: codes } = check(await api.POST('/api/v1/auth/two-factor/recovery-codes', auth))
+  check(await api.POST('/api/v1/auth/two-factor/disable', { body: { password, recovery_code: codes[0] }, ...auth }))
 
   check(await api.POST('/api/v1/auth/change_password', { body: { current_password: password, new_password: `${password}!` }, ...auth }))
   check(await api.POST('/api/v1/auth/password-reset-request', { body: { email } }))

@@ -31,6 +31,7 @@ export default fp(async function swagger (fastify) {
       servers: [{ url: '/', description: 'This server' }],
       tags: [
         { name: 'auth', description: 'Accounts, login, tokens and sessions' },
+        { name: 'two-factor', description: 'Two-factor login: TOTP enrolment, recovery codes' },
         { name: 'books', description: 'The book catalogue' },
         { name: 'admin', description: 'Account administration (admin role)' },
         { name: 'keys', description: 'Public signing keys' },

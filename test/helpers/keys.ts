@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { freshDatabase, type TestDatabase } from './databases.js'
 import { bearer } from './fixtures.js'
 import type { KeyState, SigningKey } from '../../db/types.js'
-import { decryptPrivateKey, encryptionKey } from '../../plugins/app/keys/key-encryption.js'
+import { sealingKey, unseal } from '../../plugins/app/keys/sealing.js'
 import { keySettings, rotateKeys, type Rotation } from '../../plugins/app/keys/key-lifecycle.js'
 import { build, TEST_SECRET } from '../helper.js'
 
@@ -19,7 +19,7 @@ export async function keyIn (app: FastifyInstance, state: KeyState): Promise<Sig
 }
 
 export function privateKeyOf (row: SigningKey, secret = TEST_SECRET): string {
-  const pem = decryptPrivateKey([encryptionKey(secret)], row.kid, row.private_key)
+  const pem = unseal([sealingKey(secret, 'signing-key')], row.kid, row.private_key)
   if (pem === undefined) throw new Error(`cannot open key ${row.kid}`)
   return pem
 }

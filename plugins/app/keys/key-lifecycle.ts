@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely'
 import { isKeyPairAlgorithm, type Config, type KeyPairAlgorithm } from '../../../config/schema.js'
 import type { Database, KeyState, SigningKey } from '../../../db/types.js'
 import { createSessionsRepository } from '../sessions/sessions-repository.js'
-import { encryptionKey, encryptPrivateKey } from './key-encryption.js'
+import { seal, sealingKey, sealingKeys } from './sealing.js'
 import { newKeyPair } from './key-material.js'
 import { withKeyLock, type KeysRepository } from './keys-repository.js'
 
@@ -28,11 +28,11 @@ export const previousSecrets = (config: Pick<Config, 'JWT_PREVIOUS_SECRETS'>): s
   config.JWT_PREVIOUS_SECRETS === '' ? [] : config.JWT_PREVIOUS_SECRETS.split(',')
 
 export function keySettings (config: Config): KeySettings {
-  const sealingKey = encryptionKey(config.JWT_SECRET)
+  const current = sealingKey(config.JWT_SECRET, 'signing-key')
   return {
     alg: isKeyPairAlgorithm(config.JWT_ALGORITHM) ? config.JWT_ALGORITHM : undefined,
-    sealingKey,
-    openingKeys: [sealingKey, ...previousSecrets(config).map(encryptionKey)],
+    sealingKey: current,
+    openingKeys: [current, ...sealingKeys(previousSecrets(config), 'signing-key')],
     publishDelay: config.KEY_PUBLISH_DELAY,
     retention: Math.max(config.ACCESS_TOKEN_TTL, config.REFRESH_TOKEN_TTL) + SKEW_SECONDS
   }
@@ -52,7 +52,7 @@ async function addKey (keys: KeysRepository, settings: KeySettings, state: KeySt
     kid: pair.kid,
     alg: pair.alg,
     public_jwk: JSON.stringify(pair.publicJwk),
-    private_key: encryptPrivateKey(settings.sealingKey, pair.kid, pair.privateKey),
+    private_key: seal(settings.sealingKey, pair.kid, pair.privateKey),
     state
   }, activatesIn)
   return pair.kid

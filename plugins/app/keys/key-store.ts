@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { JwtAlgorithm } from '../../../config/schema.js'
 import type { PublicJwk, SigningKey } from '../../../db/types.js'
 import type { Jwk } from '../../../schemas/keys.js'
-import { decryptPrivateKey } from './key-encryption.js'
+import { unseal } from './sealing.js'
 import { advanceKeys, ensureCurrentKey, keySettings, previousSecrets, type KeySettings } from './key-lifecycle.js'
 import { publicKeyPem } from './key-material.js'
 import { createKeysRepository, PUBLISHED_STATES } from './keys-repository.js'
@@ -75,7 +75,7 @@ async function keyPairStore (fastify: FastifyInstance, settings: KeySettings): P
 
   const openSigningKey = (current: SigningKey): void => {
     if (current.kid === signing?.kid) return
-    const key = decryptPrivateKey(settings.openingKeys, current.kid, current.private_key)
+    const key = unseal(settings.openingKeys, current.kid, current.private_key)
     if (key !== undefined) {
       signing = { kid: current.kid, alg: current.alg, key }
       return

@@ -13,6 +13,7 @@ import type { HashObserver } from '../passwords/passwords.js'
 const OPERATIONS: Record<string, string> = {
   '/api/v1/auth/signup': 'signup',
   '/api/v1/auth/login': 'login',
+  '/api/v1/auth/login/two-factor': 'login_two_factor',
   '/api/v1/auth/refresh_token': 'refresh'
 }
 
@@ -37,7 +38,7 @@ export default fp(async function appMetrics (fastify) {
 
   const outcomes = new Counter({
     name: 'bookly_auth_outcomes_total',
-    help: 'Answers to signup, login and refresh, by outcome: success, or the error_code answered',
+    help: 'Answers to signup, login (both steps) and refresh, by outcome: success, mfa_required (a right password, two-factor on), or the error_code answered',
     labelNames: ['operation', 'outcome'],
     registers
   })
@@ -87,7 +88,7 @@ export default fp(async function appMetrics (fastify) {
     const route = request.routeOptions.url
     if (code === 'overloaded') shed.inc({ route: route ?? 'unmatched' })
     const operation = route === undefined ? undefined : OPERATIONS[route]
-    if (operation !== undefined) outcomes.inc({ operation, outcome: reply.statusCode < 400 ? 'success' : code ?? `status_${reply.statusCode}` })
+    if (operation !== undefined) outcomes.inc({ operation, outcome: reply.statusCode === 202 ? 'mfa_required' : reply.statusCode < 400 ? 'success' : code ?? `status_${reply.statusCode}` })
   })
 
   fastify.decorate('appMetrics', {

@@ -13,6 +13,16 @@ function accounts (db: Kysely<Database>) {
       return db.selectFrom('users').selectAll().where(sql`lower(email)`, '=', email).executeTakeFirst()
     },
 
+    // The account as a login needs it, with whether two-factor is on: one statement.
+    findForLogin (email: string): Promise<(User & { two_factor: boolean }) | undefined> {
+      return db.selectFrom('users').selectAll('users')
+        .select((eb) => eb.exists(eb.selectFrom('two_factor').select('two_factor.user_uid')
+          .whereRef('two_factor.user_uid', '=', 'users.uid')
+          .where('two_factor.enabled_at', 'is not', null)).$castTo<boolean>().as('two_factor'))
+        .where(sql`lower(email)`, '=', email)
+        .executeTakeFirst()
+    },
+
     findByUid (uid: string): Promise<User | undefined> {
       return db.selectFrom('users').selectAll().where('uid', '=', uid).executeTakeFirst()
     },

@@ -10,7 +10,8 @@ import { buildWithInbox } from '../../helpers/mail.js'
 import { addresses, linkIn, tokenIn, type Inbox } from '../../helpers/smtp.js'
 import { jwtClaims } from '../../helpers/jwt.js'
 import { waitFor } from '../../helpers/wait-for.js'
-import { bearer, bookBody, createBook, login, signupAdmin, signupAndLogin, signupBody, type LoggedIn } from '../../helpers/fixtures.js'
+import { bearer, bookBody, createBook, login, signupAdmin, signupAndLogin, signupBody, PASSWORD, type LoggedIn } from '../../helpers/fixtures.js'
+import { totpCode } from '../../helpers/two-factor.js'
 import { operationOf, undocumentedStatuses, type OpenApiDocument } from '../../helpers/documented-statuses.js'
 import { OPENAPI_URL } from '../../../plugins/external/swagger-ui.js'
 
@@ -115,6 +116,27 @@ async function scenarios (app: FastifyInstance, inbox: Inbox): Promise<void> {
   await inject({ method: 'POST', url: reset, payload: { new_password: 'a third password', confirm_new_password: 'not the same' } })
   await inject({ method: 'POST', url: reset, payload: { new_password: 'a third password', confirm_new_password: 'a third password' } })
   await inject({ method: 'POST', url: reset, payload: { new_password: 'a third password', confirm_new_password: 'a third password' } })
+
+  // Two-factor login, on an account of its own: its logins then need the second step.
+  const mfa = await signupAndLogin(app)
+  const asMfa = { headers: bearer(mfa.access) }
+  const twoFactor = (path: string, payload?: object) => inject({ method: 'POST', url: `/api/v1/auth/two-factor/${path}`, ...asMfa, ...(payload === undefined ? {} : { payload }) })
+  await inject({ url: '/api/v1/auth/two-factor', ...asMfa })
+  await twoFactor('recovery-codes')
+  await twoFactor('disable', { password: PASSWORD, code: '123456' })
+  await twoFactor('confirm', { code: '123456' })
+  const { secret } = (await twoFactor('enrol')).json()
+  await twoFactor('confirm', { code: String((Number(totpCode(secret)) + 500_000) % 1_000_000).padStart(6, '0') })
+  await twoFactor('confirm', { code: totpCode(secret, -1) })
+  await twoFactor('enrol')
+  await twoFactor('recovery-codes')
+  const challenge = await inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: mfa.email, password: PASSWORD } })
+  const secondStep = { method: 'POST', url: '/api/v1/auth/login/two-factor' } as const
+  await inject({ ...secondStep, payload: { mfa_ticket: challenge.json().mfa_ticket, recovery_code: 'aaaa-bbbb-cccc-dddd' } })
+  await inject({ ...secondStep, payload: { mfa_ticket: challenge.json().mfa_ticket, code: totpCode(secret) } })
+  await inject({ ...secondStep, payload: { mfa_ticket: challenge.json().mfa_ticket, code: totpCode(secret) } })
+  await twoFactor('disable', { password: 'not the password', code: totpCode(secret, 1) })
+  await twoFactor('disable', { password: PASSWORD, code: totpCode(secret, 1) })
 
   const last = await login(app, body.email, 'a third password')
   await inject({ url: '/api/v1/auth/logout?scope=others', headers: bearer(last.access) })

@@ -1,6 +1,7 @@
 // POST /api/v1/auth/login
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LoginBody, LoginResponse } from '../../../../schemas/auth.js'
+import { MfaChallengeSchema } from '../../../../schemas/two-factor.js'
 import { normaliseEmail } from '../../../../schemas/users.js'
 import { errorResponses } from '../../../../schemas/errors.js'
 import { ref } from '../../../../schemas/ref.js'
@@ -8,7 +9,7 @@ import { AppError } from '../../../../plugins/app/http/errors.js'
 import { requestOrigin } from '../../../../plugins/app/security-events/security-events-service.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { usersRepository, passwords, sessionService, abuseLimits, securityEvents, afterAnswer } = fastify
+  const { usersRepository, passwords, abuseLimits, securityEvents, afterAnswer, twoFactor, loginCompletion } = fastify
   const { REQUIRE_VERIFIED_EMAIL } = fastify.config
 
   fastify.post('/login', {
@@ -18,15 +19,20 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       operationId: 'login',
       summary: 'Log in with e-mail and password',
-      description: 'Any wrong e-mail or password is 403 invalid_email_or_password. With REQUIRE_VERIFIED_EMAIL, an unverified account with the right password gets 403 email_not_verified.',
+      description: 'Any wrong e-mail or password is 403 invalid_email_or_password. With REQUIRE_VERIFIED_EMAIL, an unverified account with the right password gets 403 email_not_verified. ' +
+        'With two-factor login on, the right password gets 202 and a ticket instead of tokens: send it with a code to POST /api/v1/auth/login/two-factor.',
       tags: ['auth'],
       security: [],
       body: ref(LoginBody),
-      response: { 200: ref(LoginResponse), ...errorResponses(403, 422) }
+      response: {
+        200: ref(LoginResponse),
+        202: ref(MfaChallengeSchema),
+        ...errorResponses(403, 422)
+      }
     }
   }, async (request, reply) => {
     const { email, password } = request.body
-    const user = await usersRepository.findByEmail(email)
+    const user = await usersRepository.findForLogin(email)
     // An unknown e-mail is verified against a decoy hash, and a disabled account's password is
     // still checked: same work, same answer.
     if (!await passwords.verify(user?.password_hash, password, request.socket) || user === undefined || user.disabled_at !== null) {
@@ -45,23 +51,12 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     if (passwords.needsRehash(user.password_hash)) {
       await usersRepository.setPasswordHash(user.uid, await passwords.hash(password, request.socket))
     }
-    // An admin may have disabled the account or changed its role while the password was checked.
-    const origin = requestOrigin(request)
-    const opened = await sessionService.open(user, origin)
-    if (opened === undefined) {
-      request.log.info({ user: user.uid }, 'login failed: the account changed meanwhile')
-      throw new AppError('invalid_email_or_password')
+    if (user.two_factor) {
+      const { ticket, expiresIn } = await twoFactor.issueTicket(user.uid)
+      request.log.info({ user: user.uid }, 'password accepted; two-factor code required')
+      return reply.code(202).send({ message: 'Two-factor code required', mfa_required: true, mfa_ticket: ticket, expires_in: expiresIn, methods: ['totp', 'recovery_code'] })
     }
-    request.log.info({ user: user.uid }, 'login succeeded')
-    // Rarely anything: only a new device is news, and its mail need not hold up the answer.
-    if (!opened.history.firstLogin && !opened.history.knownDevice) {
-      afterAnswer.run(request, 'new device event', () => securityEvents.loggedIn(user, origin, opened.history))
-    }
-    return reply.send({
-      message: 'Login Successful',
-      ...opened.tokens,
-      user: { email: user.email, uid: user.uid }
-    })
+    return reply.send(await loginCompletion.complete(request, user, ['pwd'], 'invalid_email_or_password'))
   })
 }
 

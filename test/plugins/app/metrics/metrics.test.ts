@@ -5,6 +5,7 @@ import { build, testConfig } from '../../../helper.js'
 import { metricsPort } from '../../../../config/schema.js'
 import { freePort } from '../../../helpers/free-port.js'
 import { bearer, login, PASSWORD, signupAndLogin, signupBody } from '../../../helpers/fixtures.js'
+import { enableTwoFactor, secondStep, ticketFor, totpCode } from '../../../helpers/two-factor.js'
 
 async function withMetrics (t: Parameters<typeof build>[0], config: Record<string, unknown> = {}, logLines?: string[]) {
   const port = await freePort()
@@ -53,6 +54,20 @@ test('the metrics port serves Prometheus text after real requests, and the count
   t.equal(sample(after, outcome('login', 'success')), 2, 'one more login')
   t.equal(sample(after, 'http_request_duration_seconds_count{method="POST",route="/api/v1/auth/login",status_code="200"}'), 2)
   t.equal(sample(after, 'bookly_revoked_sessions'), revokedBefore + 1, 'the revocation set grew by the logout')
+})
+
+test('a login with two-factor on counts mfa_required, then its second step\'s outcome', async (t) => {
+  const { app, scrape } = await withMetrics(t)
+  const user = await signupAndLogin(app)
+  const { secret } = await enableTwoFactor(app, user)
+  const ticket = await ticketFor(app, user.email)
+  t.equal((await secondStep(app, { mfa_ticket: ticket, code: totpCode(secret) === '000000' ? '111111' : '000000' })).statusCode, 403)
+  t.equal((await secondStep(app, { mfa_ticket: ticket, code: totpCode(secret) })).statusCode, 200)
+  const text = await scrape()
+  t.equal(sample(text, outcome('login', 'success')), 1, 'the login before two-factor was on')
+  t.equal(sample(text, outcome('login', 'mfa_required')), 1)
+  t.equal(sample(text, outcome('login_two_factor', 'invalid_mfa_code')), 1)
+  t.equal(sample(text, outcome('login_two_factor', 'success')), 1)
 })
 
 test('hashes refused with 503 overloaded are counted as shed, and as the outcome of login', async (t) => {
