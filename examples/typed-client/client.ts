@@ -64,6 +64,7 @@ export async function everyOperation (baseUrl: string, admin: { email: string, p
   const uid = { uid: user.uid }
   check(await api.PATCH('/api/v1/admin/users/{uid}', { params: { path: uid }, body: { disabled: false }, ...asAdmin }))
   check(await api.GET('/api/v1/admin/users/{uid}/security-events', { params: { path: uid, query: { limit: 5 } }, ...asAdmin }))
+  check(await api.DELETE('/api/v1/admin/users/{uid}/two-factor', { params: { path: uid }, ...asAdmin }))
 
   // Two-factor login on and off again; the codes come from the user's authenticator app.
   check(await api.GET('/api/v1/auth/two-factor', auth))

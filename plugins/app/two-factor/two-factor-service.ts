@@ -46,6 +46,9 @@ export interface TwoFactorService {
   confirm (userUid: string, code: string): Promise<{ recoveryCodes: string[] } | 'not_pending' | 'invalid_code'>
   // Checks and spends a second factor, then turns two-factor off; false when the factor is wrong.
   disable (userUid: string, proof: SecondFactor): Promise<FactorMethod | 'not_enabled' | 'invalid_code'>
+  // Two-factor off without a factor (an admin, for an account that lost its app and its codes),
+  // within the caller's transaction; false when it was not on.
+  disableWithin (trx: Kysely<Database>, userUid: string): Promise<boolean>
   // A new set of recovery codes in place of the old one; undefined when two-factor is off.
   regenerateRecoveryCodes (userUid: string): Promise<string[] | undefined>
   // A new ticket for an account whose password was right: the ticket, and how long it lives.
@@ -154,6 +157,8 @@ export default fp(async function twoFactor (fastify) {
         return method
       })
     },
+
+    disableWithin: (trx, userUid) => createTwoFactorRepository(trx).disable(userUid),
 
     async regenerateRecoveryCodes (userUid) {
       const { codes, hashes } = newRecoveryCodes()

@@ -137,6 +137,14 @@ async function scenarios (app: FastifyInstance, inbox: Inbox): Promise<void> {
   await inject({ ...secondStep, payload: { mfa_ticket: challenge.json().mfa_ticket, code: totpCode(secret) } })
   await twoFactor('disable', { password: 'not the password', code: totpCode(secret, 1) })
   await twoFactor('disable', { password: PASSWORD, code: totpCode(secret, 1) })
+  await twoFactor('enrol')
+  await twoFactor('confirm', { code: totpCode(secret, 1) === '000000' ? '111111' : '000000' })
+  const mfaAdmin = await signupAdmin(app)
+  const adminOff = { method: 'DELETE', url: `/api/v1/admin/users/${mfa.uid}/two-factor`, headers: bearer(mfaAdmin.access) } as const
+  await inject(adminOff)
+  const { secret: again } = (await twoFactor('enrol')).json()
+  await twoFactor('confirm', { code: totpCode(again, -1) })
+  await inject(adminOff)
 
   const last = await login(app, body.email, 'a third password')
   await inject({ url: '/api/v1/auth/logout?scope=others', headers: bearer(last.access) })

@@ -1,4 +1,5 @@
-// /api/v1/admin/users: admins list accounts, change their role, disable or delete them.
+// /api/v1/admin/users: admins list accounts, change their role, disable or delete them, and turn
+// two-factor login off for an account that lost its authenticator and its recovery codes.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
@@ -12,7 +13,7 @@ import { requestOrigin } from '../../../../plugins/app/security-events/security-
 import { SecurityEventSchema, toSecurityEventResponse } from '../../../../schemas/security-events.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { usersRepository, sessionService, securityEvents, securityEventsRepository } = fastify
+  const { usersRepository, sessionService, securityEvents, securityEventsRepository, twoFactor } = fastify
   const adminOnly = [fastify.authenticate, fastify.requireRole('admin')]
   const common = { tags: ['admin'], security: [{ bearerAuth: [] }] }
 
@@ -80,6 +81,32 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     const { uid } = request.params
     if (await usersRepository.findByUid(uid) === undefined) throw new AppError('user_not_found')
     return (await securityEventsRepository.list(uid, request.query)).map(toSecurityEventResponse)
+  })
+
+  fastify.delete('/users/:uid/two-factor', {
+    // Stripping an account's second factor is as much as a way in: a stolen admin token alone must not.
+    onRequest: [...adminOnly, fastify.stepUp.guard],
+    schema: {
+      ...common,
+      operationId: 'disableUserTwoFactor',
+      summary: 'Turn two-factor login off for an account that lost its authenticator and recovery codes',
+      description: 'Its secret and recovery codes are deleted; its password alone logs in again. Your own account is 403 cannot_modify_self (use POST /api/v1/auth/two-factor/disable); a missing one 404 user_not_found; ' +
+        'two-factor not on: 409 two_factor_not_enabled. Needs a login from the last STEP_UP_MAX_AGE seconds (default 300), else 401 recent_login_required.',
+      params: AdminUserParams,
+      response: { 204: Type.Null({ description: 'Two-factor login is off for the account' }), ...errorResponses(401, 403, 404, 409, 422) }
+    }
+  }, async (request, reply) => {
+    const { uid } = request.params
+    assertNotSelf(request, uid)
+    const by = request.user.sub
+    const outcome = await usersRepository.asAdmin(by, uid, async (users, trx) =>
+      await users.findByUid(uid) === undefined ? 'missing' : await twoFactor.disableWithin(trx, uid))
+    if (outcome === NOT_ADMIN) throw new AppError('insufficient_permissions')
+    if (outcome === 'missing') throw new AppError('user_not_found')
+    if (!outcome) throw new AppError('two_factor_not_enabled')
+    await securityEvents.record(uid, 'two_factor_disabled', requestOrigin(request), { by })
+    request.log.info({ user: uid, by }, 'two-factor login turned off by admin')
+    return reply.code(204).send(null)
   })
 
   fastify.delete('/users/:uid', {

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { build } from '../../../../helper.js'
 import { bearer, createBook, errorCode, login, signupAdmin, signupAndLogin, signupBody, PASSWORD, type LoggedIn } from '../../../../helpers/fixtures.js'
+import { enableTwoFactor } from '../../../../helpers/two-factor.js'
+import { jwtClaims } from '../../../../helpers/jwt.js'
 
 const url = '/api/v1/admin/users'
 
@@ -248,4 +250,36 @@ test('two admins demoting, disabling or deleting each other at the same moment: 
       t.equal(remaining.filter((row) => row.role === 'admin' && row.disabled_at === null).length, 1, `${label}: one of the two is still an enabled admin`)
     }
   }
+})
+
+test('an admin turns two-factor off for an account that lost its app and codes; its password alone logs in again', async (t) => {
+  const app = await build(t)
+  const admin = await signupAdmin(app)
+  const user = await signupAndLogin(app)
+  const off = (who: LoggedIn, uid = user.uid) => app.inject({ method: 'DELETE', url: `${url}/${uid}/two-factor`, headers: bearer(who.access) })
+
+  t.equal(errorCode(await off(admin)), 'two_factor_not_enabled')
+  await enableTwoFactor(app, user)
+  t.equal((await tryLogin(app, user.email)).statusCode, 202, 'two-factor is on')
+
+  const refused = await off(user)
+  t.equal(refused.statusCode, 403)
+  t.equal(errorCode(refused), 'insufficient_permissions')
+  t.equal(errorCode(await off(admin, admin.uid)), 'cannot_modify_self')
+  t.equal(errorCode(await off(admin, randomUUID())), 'user_not_found')
+  t.equal((await off(admin, 'not-a-uid')).statusCode, 422)
+  const stale = await login(app, admin.email)
+  await app.db.updateTable('sessions').set({ auth_time: new Date(Date.now() - 600_000) }).where('id', '=', jwtClaims(stale.access).sid).execute()
+  const aged = { ...stale, access: (await refresh(app, stale.refresh)).json().access_token }
+  t.equal(errorCode(await off(aged)), 'recent_login_required', 'an old admin login may not')
+  t.equal((await tryLogin(app, user.email)).statusCode, 202, 'still on')
+
+  const fresh = await login(app, admin.email)
+  const res = await off(fresh)
+  t.equal(res.statusCode, 204)
+  t.equal((await tryLogin(app, user.email)).statusCode, 200, 'the password alone logs in')
+  t.equal((await app.db.selectFrom('recovery_codes').select('user_uid').where('user_uid', '=', user.uid).execute()).length, 0)
+  const events = await app.db.selectFrom('security_events').select('detail').where('user_uid', '=', user.uid).where('type', '=', 'two_factor_disabled').execute()
+  t.same(events, [{ detail: { by: admin.uid } }])
+  t.equal(errorCode(await off(fresh)), 'two_factor_not_enabled')
 })

@@ -3,6 +3,7 @@
 import { test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build, TEST_SECRET } from '../../../../helper.js'
+import { freshDatabase } from '../../../../helpers/databases.js'
 import { bearer, errorCode, login, signupAndLogin, PASSWORD, type LoggedIn } from '../../../../helpers/fixtures.js'
 import { jwtClaims } from '../../../../helpers/jwt.js'
 import { enableTwoFactor, totpCode } from '../../../../helpers/two-factor.js'
@@ -208,4 +209,36 @@ test('bad bodies are 422 in the error shape and store nothing', async (t) => {
   }
   t.equal((await app.inject({ method: 'POST', url: `${BASE}/enrol` })).statusCode, 401, 'a token is needed')
   t.equal(errorCode(await app.inject({ url: BASE, headers: bearer(user.refresh) })), 'access_token_required')
+})
+
+test('secrets sealed under a former JWT_SECRET still open once it is listed in JWT_PREVIOUS_SECRETS', async (t) => {
+  const database = await freshDatabase()
+  const before = await build(t, { database })
+  const user = await signupAndLogin(before)
+  const { secret } = await enableTwoFactor(before, user)
+
+  const rotated = await build(t, { database, config: { JWT_SECRET: 'a'.repeat(64), JWT_PREVIOUS_SECRETS: TEST_SECRET } })
+  const ticket = (await rotated.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD } })).json().mfa_ticket
+  const res = await rotated.inject({ method: 'POST', url: '/api/v1/auth/login/two-factor', payload: { mfa_ticket: ticket, code: totpCode(secret) } })
+  t.equal(res.statusCode, 200)
+
+  const forgotten = await build(t, { database, config: { JWT_SECRET: 'b'.repeat(64) }, logLines: [] })
+  const lost = (await forgotten.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD } })).json().mfa_ticket
+  const refused = await forgotten.inject({ method: 'POST', url: '/api/v1/auth/login/two-factor', payload: { mfa_ticket: lost, code: totpCode(secret, 1) } })
+  t.equal(refused.statusCode, 403, 'a secret that opens with no key is a wrong code, not a 500')
+})
+
+test('no log line holds the secret, a code, a recovery code or a ticket', async (t) => {
+  const logLines: string[] = []
+  const app = await build(t, { logLines })
+  const user = await signupAndLogin(app)
+  const { secret, recoveryCodes } = await enableTwoFactor(app, user)
+  const ticket = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD } })).json().mfa_ticket
+  const code = totpCode(secret)
+  await app.inject({ method: 'POST', url: '/api/v1/auth/login/two-factor', payload: { mfa_ticket: ticket, code: code === '000000' ? '111111' : '000000' } })
+  const done = await app.inject({ method: 'POST', url: '/api/v1/auth/login/two-factor', payload: { mfa_ticket: ticket, recovery_code: recoveryCodes[0] } })
+  t.equal(done.statusCode, 200)
+  const log = logLines.join('')
+  t.ok(log.includes('two-factor'), 'the flow was logged')
+  for (const secretText of [secret, ticket, ...recoveryCodes, recoveryCodes[0]!.replaceAll('-', '')]) t.notOk(log.includes(secretText), 'not in the log')
 })
