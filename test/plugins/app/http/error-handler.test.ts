@@ -34,9 +34,9 @@ test('a request that meets an unreachable database gets 503, no stack, no SQL', 
   const app = await build(t)
   const user = await signupAndLogin(app)
   const repo = app.usersRepository
-  const original = repo.findByEmail
-  repo.findByEmail = async () => { throw withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED') }
-  t.teardown(() => { repo.findByEmail = original })
+  const original = repo.findForLogin
+  repo.findForLogin = async () => { throw withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED') }
+  t.teardown(() => { repo.findForLogin = original })
   const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD } })
   t.equal(res.statusCode, 503)
   t.same(res.json(), serviceUnavailable)
