@@ -22,8 +22,8 @@ export interface AbuseLimits {
   // Throws 429 while the account named in the login body has used up its failures.
   loginAllowed: Hook
   loginFailed: (request: FastifyRequest) => Promise<void>
-  // The same count for a password check of a known account (change_password): throws 429 while the
-  // account has used up its failures; a failure counts as a failed login.
+  // The same count for a password check of a known account (plugins/app/auth/own-password.ts): throws
+  // 429 while the account has used up its failures; a failure counts as a failed login.
   passwordCheckAllowed: (request: FastifyRequest, email: string) => Promise<void>
   passwordCheckFailed: (request: FastifyRequest, email: string) => Promise<void>
   // Counts a mail request (resend_verification, password-reset-request) against the client's IP and

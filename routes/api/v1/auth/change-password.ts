@@ -3,7 +3,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChangePasswordBody, MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
 import { ref } from '../../../../schemas/ref.js'
-import { AppError } from '../../../../plugins/app/http/errors.js'
 import { requestOrigin } from '../../../../plugins/app/security-events/security-events-service.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -22,14 +21,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { current_password: current, new_password: next } = request.body
-    const user = await usersRepository.findByUid(request.user.sub)
-    if (user === undefined) throw new AppError('invalid_token')
-    // Guesses of the current password count as failed logins of the account, from any IP.
-    await abuseLimits.passwordCheckAllowed(request, user.email)
-    if (!await passwords.verify(user.password_hash, current, request.socket)) {
-      await abuseLimits.passwordCheckFailed(request, user.email)
-      throw new AppError('invalid_password')
-    }
+    const user = await fastify.ownPassword(request, current)
     await usersRepository.setPasswordHash(user.uid, await passwords.hash(next, request.socket))
     await accountTokensRepository.voidPasswordResets(user.uid)
     const ended = await sessionService.endUserSessions(user.uid, 'password_changed', request.user.sid)
