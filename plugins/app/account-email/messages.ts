@@ -1,6 +1,6 @@
-// The verification and password-reset mails, and the shape of every notice: a plain-text and an
-// HTML part, with every value that a user chose (their name, their user agent) or that ends up in
-// markup (the link) escaped for HTML.
+// The mails of this feature (verification, password reset, e-mail change) and the shape of every
+// notice: a plain-text and an HTML part, with every value that a user chose (their name, an address,
+// their user agent) or that ends up in markup (the link) escaped for HTML.
 import escapeHtml from 'escape-html'
 import type { MailContent } from './account-tokens-repository.js'
 
@@ -58,6 +58,13 @@ export function passwordResetMail (recipient: Recipient, link: string, ttlSecond
     `The link works once, for ${lifetime(ttlSeconds)}. If you did not ask for it, ignore this message: your password stays as it is.`)
 }
 
+export function emailChangeMail (recipient: Recipient, link: string, ttlSeconds: number): MailContent {
+  return compose(recipient, 'Confirm your new e-mail address for Bookly',
+    'Someone asked to make this the e-mail address of a Bookly account. Open the link below to confirm it: every session of the account then ends, and it logs in with this address.',
+    'Confirm my new e-mail address', link,
+    `The link works once, for ${lifetime(ttlSeconds)}. If you did not ask for it, ignore this message: nothing changes.`)
+}
+
 // A notice: news of the account with no link, the facts as a list.
 export function notice (recipient: Recipient, subject: string, lead: string, facts: string[], advice: string): MailContent {
   const name = greetingName(recipient)
@@ -80,3 +87,11 @@ export const originFacts = (origin: RequestOrigin): string[] => [
   `IP address: ${origin.ip ?? 'unknown'}`,
   `Browser or app: ${origin.userAgent?.slice(0, 200) || 'unknown'}`
 ]
+
+// To the current address: no link, so a change the owner did not ask for is news to them in time.
+export function emailChangeNotice (recipient: Recipient, newEmail: string, origin: RequestOrigin): MailContent {
+  return notice(recipient, 'Your Bookly e-mail address is about to change',
+    `Someone asked to change the e-mail address of your Bookly account to ${newEmail}. Nothing changes until the link sent to that address is opened.`,
+    [`New address: ${newEmail}`, ...originFacts(origin)],
+    'If this was you, there is nothing to do. If it was not, someone knows your password: change it now, which cancels the change, and log out every other session (logout with scope=others).')
+}

@@ -1,6 +1,6 @@
-// The caller's own password, asked again before a change to their account (change_password): a
-// wrong one is 403 invalid_password and counts as a failed login of the account, from any IP, so a
-// stolen access token gives no more guesses than the login form.
+// The caller's own password, asked again before a change to their account (change_password,
+// change_email): a wrong one is 403 invalid_password and counts as a failed login of the account,
+// from any IP, so a stolen access token gives no more guesses than the login form.
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import type { User } from '../../../db/types.js'

@@ -10,7 +10,7 @@ import { buildWithInbox } from '../../helpers/mail.js'
 import { addresses, linkIn, tokenIn, type Inbox } from '../../helpers/smtp.js'
 import { jwtClaims } from '../../helpers/jwt.js'
 import { waitFor } from '../../helpers/wait-for.js'
-import { bearer, bookBody, createBook, login, signupAdmin, signupAndLogin, signupBody, type LoggedIn } from '../../helpers/fixtures.js'
+import { bearer, bookBody, createBook, login, signupAdmin, signupAndLogin, signupBody, PASSWORD, type LoggedIn } from '../../helpers/fixtures.js'
 import { operationOf, undocumentedStatuses, type OpenApiDocument } from '../../helpers/documented-statuses.js'
 import { OPENAPI_URL } from '../../../plugins/external/swagger-ui.js'
 
@@ -119,6 +119,20 @@ async function scenarios (app: FastifyInstance, inbox: Inbox): Promise<void> {
   const last = await login(app, body.email, 'a third password')
   await inject({ url: '/api/v1/auth/logout?scope=others', headers: bearer(last.access) })
   await inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(last.access) })
+
+  // Two accounts ask for one new address; the second link to be opened finds it taken.
+  const [mover, rival] = [await login(app, body.email, 'a third password'), await signupAndLogin(app)]
+  const move = (who: LoggedIn, newEmail: string, password: string) =>
+    inject({ method: 'POST', url: '/api/v1/auth/change_email', payload: { new_email: newEmail, password }, headers: bearer(who.access) })
+  const target = signupBody().email
+  await move(mover, body.email, 'a third password')
+  await move(mover, admin.email, 'a third password')
+  await move(mover, target, 'wrong password')
+  await move(mover, target, 'a third password')
+  await move(rival, target, PASSWORD)
+  const links = () => inbox.messages.filter((mail) => addresses(mail.to).includes(target)).map(tokenIn)
+  if (!await waitFor(() => links().length === 2, 10_000)) throw new Error(`no two e-mail change mails to ${target}`)
+  for (const token of [...links(), links()[0]]) await inject({ url: `/api/v1/auth/email-change/${token ?? ''}` })
 }
 
 test('every status an operation answers is one its document lists', async (t) => {
