@@ -70,6 +70,7 @@ export const ConfigSchema = Type.Object({
   LOGIN_FAILURE_WINDOW: Type.Integer({ minimum: 1, default: 900 }),
   SIGNUP_RATE_LIMIT: Type.Integer({ minimum: 1, default: 20 }),
   SIGNUP_RATE_WINDOW: Type.Integer({ minimum: 1, default: 3600 }),
+  // Per IP per window (seconds) on change_password, and on change_email with a count of its own.
   CHANGE_PASSWORD_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
   CHANGE_PASSWORD_RATE_WINDOW: Type.Integer({ minimum: 1, default: 900 }),
   // Password hashes computed at once, and the longest expected wait (ms) until a request's hash is
@@ -92,6 +93,7 @@ export const ConfigSchema = Type.Object({
   // One-time link lifetimes, seconds (fractions allowed).
   EMAIL_VERIFICATION_TTL: Type.Number({ exclusiveMinimum: 0, default: 86400 }),
   PASSWORD_RESET_TTL: Type.Number({ exclusiveMinimum: 0, default: 3600 }),
+  EMAIL_CHANGE_TTL: Type.Number({ exclusiveMinimum: 0, default: 3600 }),
   // Empty: each message is written as an .eml file under DATA_DIR/outbox/ instead of being sent.
   SMTP_URL: Type.String({ default: '', pattern: '^(smtps?://.+)?$', description: 'an smtp:// or smtps:// URL, or empty for .eml files' }),
   MAIL_FROM: Type.String({ default: 'Bookly <bookly@localhost>', minLength: 3 }),

@@ -1,4 +1,5 @@
-// E-mail verification and password reset on the wire: the token in the path, the bodies, the answers.
+// E-mail verification, password reset and e-mail change on the wire: the token in the path, the
+// bodies, the answers.
 import { Type, type Static } from '@sinclair/typebox'
 import { Email, Password } from './users.js'
 
@@ -21,14 +22,26 @@ export const ResetConfirmBody = Type.Object({
 
 export type ResetConfirmBody = Static<typeof ResetConfirmBody>
 
+export const ChangeEmailBody = Type.Object({
+  new_email: Email,
+  // Any length up to the signup maximum: a wrong password is a 403, not a validation error.
+  password: Type.String({ minLength: 1, maxLength: 128 })
+}, { $id: 'ChangeEmailBody', additionalProperties: false, examples: [{ new_email: 'ada.lovelace@example.org', password: 'correct horse battery staple' }] })
+
+export type ChangeEmailBody = Static<typeof ChangeEmailBody>
+
 // The tutorial's messages, kept word for word.
 export const MESSAGES = {
   verified: 'Account verified successfully',
   resent: 'If the account exists and is unverified, a new link is on its way',
   resetRequested: 'Please check your email for instructions to reset your password',
-  reset: 'Password reset Successfully'
+  reset: 'Password reset Successfully',
+  // The tutorial has no e-mail change: these are Bookly's own.
+  emailChangeRequested: 'Please check the new address for a link that confirms the change',
+  emailChanged: 'Email address changed; please log in with the new address'
 } as const
 
-// Where the links in the mails point (below PUBLIC_URL): the verify route and the reset page.
+// Where the links in the mails point (below PUBLIC_URL): the verify and e-mail change routes, and the reset page.
 export const VERIFY_PATH = '/api/v1/auth/verify'
+export const EMAIL_CHANGE_PATH = '/api/v1/auth/email-change'
 export const RESET_PAGE_PATH = '/reset-password'

@@ -1,6 +1,6 @@
 // The named schemas: each is registered once (plugins/external/swagger.ts), so routes refer to it by
 // $ref (schemas/ref.ts) and the OpenAPI document lists it under components.schemas by its $id.
-import { EmailBody, ResetConfirmBody } from './account-email.js'
+import { ChangeEmailBody, EmailBody, ResetConfirmBody } from './account-email.js'
 import { ChangePasswordBody, LoginBody, LoginResponse, MessageSchema, SessionSchema, TokenPairSchema, VerifyResponse } from './auth.js'
 import { BookCreateBody, BookSchema, BookUpdateBody } from './books.js'
 import { ErrorSchema } from './errors.js'
@@ -14,7 +14,7 @@ export const COMPONENT_SCHEMAS = [
   ErrorSchema, MessageSchema, HealthOk,
   SignupBody, UserSchema, MeSchema, AdminUserSchema, AdminUserUpdateBody,
   LoginBody, LoginResponse, TokenPairSchema, SessionSchema, ChangePasswordBody, VerifyResponse,
-  EmailBody, ResetConfirmBody,
+  EmailBody, ResetConfirmBody, ChangeEmailBody,
   BookSchema, BookCreateBody, BookUpdateBody,
   Jwk, JwkSet,
   SecurityEventSchema,

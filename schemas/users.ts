@@ -11,11 +11,14 @@ export function canonicalEmail (email: string): string {
   return email.trim().toLowerCase()
 }
 
-// preValidation hook for bodies with an e-mail, so that Email checks the canonical form.
-export async function normaliseEmail (request: FastifyRequest): Promise<void> {
-  const body = request.body as { email?: unknown } | null
-  if (typeof body?.email === 'string') body.email = canonicalEmail(body.email)
+// preValidation hook for bodies with an e-mail in `field`, so that Email checks the canonical form.
+export const normaliseEmailIn = (field: string) => async (request: FastifyRequest): Promise<void> => {
+  const body = request.body as Record<string, unknown> | null | undefined
+  const email = body?.[field]
+  if (body && typeof email === 'string') body[field] = canonicalEmail(email)
 }
+
+export const normaliseEmail = normaliseEmailIn('email')
 
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 40 })
 // Counted in characters (code points); verified exactly as sent, never trimmed.

@@ -81,6 +81,9 @@ export async function everyOperation (baseUrl: string, admin: { email: string, p
     body: { new_password: password, confirm_new_password: password }
   }))
   check(await api.GET('/api/v1/auth/logout', auth))
+  const again = check(await api.POST('/api/v1/auth/login', { body: { email, password } }))
+  check(await api.POST('/api/v1/auth/change_email', { body: { new_email: 'ada.lovelace@example.org', password }, ...bearer(again.access_token) }))
+  check(await api.GET('/api/v1/auth/email-change/{token}', { params: { path: { token: 'from-the-mail' } } }))
   check(await api.POST('/api/v1/auth/logout', asAdmin))
   check(await api.DELETE('/api/v1/admin/users/{uid}', { params: { path: uid }, ...asAdmin }))
 }

@@ -115,7 +115,7 @@ async function snapshotter (app: FastifyInstance, admin: string) {
 class FuzzFinding extends Error {}
 
 // Whether a JSON body is one the route's schema accepts as it is, without coercion: only such a
-// body may succeed. The e-mail is canonicalised first, as the routes that take one do.
+// body may succeed. The e-mails are canonicalised first, as the routes that take one do.
 function strictBodyCheck (components: Record<string, JsonSchema>) {
   const ajv = new Ajv({ strict: false, coerceTypes: false, useDefaults: true, allErrors: false })
   formats.default(ajv)
@@ -128,9 +128,10 @@ function strictBodyCheck (components: Record<string, JsonSchema>) {
       } catch {
         return false
       }
-      if (typeof body === 'object' && body !== null && typeof (body as { email?: unknown }).email === 'string') {
-        const withEmail = body as { email: string }
-        withEmail.email = canonicalEmail(withEmail.email)
+      for (const field of ['email', 'new_email']) {
+        const fields = typeof body === 'object' && body !== null ? body as Record<string, unknown> : {}
+        const email = fields[field]
+        if (typeof email === 'string') fields[field] = canonicalEmail(email)
       }
       return validate(body)
     }

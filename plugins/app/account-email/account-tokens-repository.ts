@@ -15,6 +15,9 @@ export interface TokenIssue {
   // The account, and the canonical address the link goes to. An id nobody has makes the statement a no-op.
   userUid: string
   email: string
+  // The address the account must have for the token to be stored, if not `email` (an e-mail change
+  // link goes to the new address).
+  accountEmail?: string
   tokenHash: Buffer
   ttlSeconds: number
   // Queued with the token; its kind is the token's purpose.
@@ -32,18 +35,19 @@ const usableReset = (tokenHash: Buffer) => sql<boolean>`(account_tokens.token_ha
 
 export function createAccountTokensRepository (db: Kysely<Database>) {
   return {
-    // One statement: for a reset, earlier reset tokens of the account are voided; the token is stored
-    // only if the account is enabled, still has this address and (for verification) is unverified;
-    // and the mail is queued only with a stored token. True when a mail was queued. An unknown account
-    // runs the very same statement and writes nothing.
+    // One statement: for a reset or an e-mail change, earlier tokens of the account for the same
+    // purpose are voided (earlier verification links keep working); the token is stored only if the
+    // account is enabled, still has its address and (for verification) is unverified; and the mail is
+    // queued only with a stored token. True when a mail was queued. An unknown account runs the very
+    // same statement and writes nothing.
     async issue (input: TokenIssue): Promise<boolean> {
-      const { purpose, userUid, email, tokenHash, ttlSeconds, mail } = input
+      const { purpose, userUid, email, accountEmail = email, tokenHash, ttlSeconds, mail } = input
       const result = await db
         .with('voided', (qb) => qb.updateTable('account_tokens')
           .set({ voided_at: sql`now()` })
           .where('user_uid', '=', userUid)
-          .where('purpose', '=', 'password_reset')
-          .where(sql.lit(purpose === 'password_reset'))
+          .where('purpose', '=', purpose)
+          .where(sql.lit(purpose !== 'verify_email'))
           .where('used_at', 'is', null)
           .where('voided_at', 'is', null)
           .returning('token_hash'))
@@ -58,7 +62,7 @@ export function createAccountTokensRepository (db: Kysely<Database>) {
               sql<Date>`now() + make_interval(secs => ${ttlSeconds})`.as('expires_at')
             ])
             .where('uid', '=', userUid)
-            .where(sql`lower(email)`, '=', email)
+            .where(sql`lower(email)`, '=', accountEmail)
             .where('disabled_at', 'is', null)
             .$if(purpose === 'verify_email', (q) => q.where('is_verified', '=', false)))
           .returning('email'))
@@ -120,12 +124,27 @@ export function createAccountTokensRepository (db: Kysely<Database>) {
         .executeTakeFirst()
     },
 
-    // Every outstanding reset link of the account becomes useless; returns how many there were.
-    async voidPasswordResets (userUid: string): Promise<number> {
+    // The e-mail change token used up, in one conditional UPDATE: of any number of concurrent
+    // confirms with it, exactly one gets the account and the address the link went to. Moving the
+    // account there is the caller's next statement, in the same transaction.
+    consumeEmailChange (tokenHash: Buffer): Promise<{ user_uid: string, email: string } | undefined> {
+      return db.updateTable('account_tokens')
+        .set({ used_at: sql`now()` })
+        .where('token_hash', '=', tokenHash)
+        .where('purpose', '=', 'email_change')
+        .where('used_at', 'is', null)
+        .where('voided_at', 'is', null)
+        .where(notExpired)
+        .returning(['user_uid', 'email'])
+        .executeTakeFirst()
+    },
+
+    // Every outstanding link of the account for these purposes becomes useless; returns how many there were.
+    async voidTokens (userUid: string, purposes: readonly TokenPurpose[]): Promise<number> {
       const result = await db.updateTable('account_tokens')
         .set({ voided_at: sql`now()` })
         .where('user_uid', '=', userUid)
-        .where('purpose', '=', 'password_reset')
+        .where('purpose', 'in', purposes)
         .where('used_at', 'is', null)
         .where('voided_at', 'is', null)
         .executeTakeFirst()

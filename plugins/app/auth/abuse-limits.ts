@@ -1,9 +1,9 @@
-// Bookly's abuse limits over @fastify/rate-limit's counters: per IP on the auth routes, signup and
-// change_password; per account for failed password checks only (login's and change_password's, one
-// count), so the owner is never the one locked out for longer than LOGIN_FAILURE_WINDOW, a stolen
-// access token gives no more guesses than the login form, and successful checks never count; and
-// per address and per IP for the requests that send mail, where being over the limit changes
-// nothing in the answer.
+// Bookly's abuse limits over @fastify/rate-limit's counters: per IP on the auth routes, signup,
+// change_password and change_email; per account for failed password checks only (login's and those
+// of change_password and change_email, one count), so the owner is never the one locked out for
+// longer than LOGIN_FAILURE_WINDOW, a stolen access token gives no more guesses than the login
+// form, and successful checks never count; and per address and per IP for the requests that send
+// mail, where being over the limit changes nothing in the answer.
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { normalizeIP } from '@fastify/rate-limit'
@@ -19,11 +19,13 @@ export interface AbuseLimits {
   authPerIp: Hook
   signupPerIp: Hook
   changePasswordPerIp: Hook
+  // change_email's own count, with change_password's settings.
+  changeEmailPerIp: Hook
   // Throws 429 while the account named in the login body has used up its failures.
   loginAllowed: Hook
   loginFailed: (request: FastifyRequest) => Promise<void>
-  // The same count for a password check of a known account (change_password): throws 429 while the
-  // account has used up its failures; a failure counts as a failed login.
+  // The same count for a password check of a known account (plugins/app/auth/own-password.ts): throws
+  // 429 while the account has used up its failures; a failure counts as a failed login.
   passwordCheckAllowed: (request: FastifyRequest, email: string) => Promise<void>
   passwordCheckFailed: (request: FastifyRequest, email: string) => Promise<void>
   // Counts a mail request (resend_verification, password-reset-request) against the client's IP and
@@ -104,6 +106,7 @@ export default fp(async function abuseLimits (fastify) {
     authPerIp: perIp('auth-ip', AUTH_RATE_LIMIT, AUTH_RATE_WINDOW),
     signupPerIp: perIp('signup-ip', SIGNUP_RATE_LIMIT, SIGNUP_RATE_WINDOW),
     changePasswordPerIp: perIp('change-password-ip', CHANGE_PASSWORD_RATE_LIMIT, CHANGE_PASSWORD_RATE_WINDOW),
+    changeEmailPerIp: perIp('change-email-ip', CHANGE_PASSWORD_RATE_LIMIT, CHANGE_PASSWORD_RATE_WINDOW),
     loginAllowed: accountAllowed,
     async loginFailed (request) {
       await failures(request)

@@ -15,6 +15,7 @@ const errorTable = {
   headers_too_large: [431, 'Request headers are too large'],
   unsupported_media_type: [415, 'Unsupported Media Type'],
   user_exists: [403, 'User with email already exists'],
+  email_unchanged: [422, 'The new e-mail address is the one the account already has'],
   invalid_email_or_password: [403, 'Invalid Email or Password...'],
   invalid_password: [403, 'Current password is incorrect'],
   not_authenticated: [401, 'Not authenticated'],

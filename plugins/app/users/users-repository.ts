@@ -52,6 +52,28 @@ function accounts (db: Kysely<Database>) {
         .execute()
     },
 
+    // A confirmed e-mail change, in one statement: the account moves to the address, verified (its
+    // owner opened the link), only while it is enabled; the row is locked and read first, so the
+    // caller learns the address it had. The unique index decides whether the address is taken, so
+    // two accounts moving to one address at once cannot both win; 'taken' aborts the caller's transaction.
+    async changeEmail (uid: string, email: string): Promise<{ previousEmail: string } | 'taken' | 'disabled'> {
+      try {
+        const row = await db
+          .with('old', (qb) => qb.selectFrom('users').select(['uid', 'email']).where('uid', '=', uid).forUpdate())
+          .updateTable('users')
+          .from('old')
+          .set({ email, is_verified: true, updated_at: sql<Date>`now()` })
+          .whereRef('users.uid', '=', 'old.uid')
+          .where('users.disabled_at', 'is', null)
+          .returning('old.email as previous_email')
+          .executeTakeFirst()
+        return row === undefined ? 'disabled' : { previousEmail: row.previous_email }
+      } catch (err) {
+        if (isUniqueViolation(err)) return 'taken'
+        throw err
+      }
+    },
+
     list (page: PaginationQuery): Promise<User[]> {
       return db.selectFrom('users').selectAll()
         .orderBy('created_at', 'desc').orderBy('uid', 'desc')

@@ -149,6 +149,20 @@ async function scenarios (app: FastifyInstance, inbox: Inbox): Promise<void> {
   const last = await login(app, body.email, 'a third password')
   await inject({ url: '/api/v1/auth/logout?scope=others', headers: bearer(last.access) })
   await inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(last.access) })
+
+  // Two accounts ask for one new address; the second link to be opened finds it taken.
+  const [mover, rival] = [await login(app, body.email, 'a third password'), await signupAndLogin(app)]
+  const move = (who: LoggedIn, newEmail: string, password: string) =>
+    inject({ method: 'POST', url: '/api/v1/auth/change_email', payload: { new_email: newEmail, password }, headers: bearer(who.access) })
+  const target = signupBody().email
+  await move(mover, body.email, 'a third password')
+  await move(mover, admin.email, 'a third password')
+  await move(mover, target, 'wrong password')
+  await move(mover, target, 'a third password')
+  await move(rival, target, PASSWORD)
+  const links = () => inbox.messages.filter((mail) => addresses(mail.to).includes(target)).map(tokenIn)
+  if (!await waitFor(() => links().length === 2, 10_000)) throw new Error(`no two e-mail change mails to ${target}`)
+  for (const token of [...links(), links()[0]]) await inject({ url: `/api/v1/auth/email-change/${token ?? ''}` })
 }
 
 test('every status an operation answers is one its document lists', async (t) => {

@@ -1,9 +1,9 @@
-// POST /api/v1/auth/change_password: every other session ends and every outstanding reset link dies.
+// POST /api/v1/auth/change_password: every other session ends; outstanding reset and e-mail change links die.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChangePasswordBody, MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
 import { ref } from '../../../../schemas/ref.js'
-import { AppError } from '../../../../plugins/app/http/errors.js'
+import { VOIDED_BY_NEW_PASSWORD } from '../../../../plugins/app/account-email/account-email-service.js'
 import { requestOrigin } from '../../../../plugins/app/security-events/security-events-service.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -14,7 +14,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       operationId: 'changePassword',
       summary: 'Change your password; every other session ends',
-      description: 'Outstanding password-reset links stop working too. A wrong current password is 403 invalid_password. Needs a login from the last STEP_UP_MAX_AGE seconds (default 300): an older access token gets 401 recent_login_required.',
+      description: 'Outstanding password-reset and e-mail change links stop working too. A wrong current password is 403 invalid_password. Needs a login from the last STEP_UP_MAX_AGE seconds (default 300): an older access token gets 401 recent_login_required.',
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       body: ref(ChangePasswordBody),
@@ -22,16 +22,9 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { current_password: current, new_password: next } = request.body
-    const user = await usersRepository.findByUid(request.user.sub)
-    if (user === undefined) throw new AppError('invalid_token')
-    // Guesses of the current password count as failed logins of the account, from any IP.
-    await abuseLimits.passwordCheckAllowed(request, user.email)
-    if (!await passwords.verify(user.password_hash, current, request.socket)) {
-      await abuseLimits.passwordCheckFailed(request, user.email)
-      throw new AppError('invalid_password')
-    }
+    const user = await fastify.ownPassword(request, current)
     await usersRepository.setPasswordHash(user.uid, await passwords.hash(next, request.socket))
-    await accountTokensRepository.voidPasswordResets(user.uid)
+    await accountTokensRepository.voidTokens(user.uid, VOIDED_BY_NEW_PASSWORD)
     const ended = await sessionService.endUserSessions(user.uid, 'password_changed', request.user.sid)
     await securityEvents.record(user.uid, 'password_changed', requestOrigin(request), { sessions_ended: ended })
     request.log.info({ user: user.uid, endedSessions: ended }, 'password changed')

@@ -72,6 +72,8 @@ test('text PostgreSQL cannot store as sent (NUL, lone surrogates) is 422 in ever
       [{ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: `${PASSWORD}${bad}` } }, /body\/password/],
       [{ method: 'POST', url: '/api/v1/auth/change_password', headers, payload: { current_password: PASSWORD, new_password: `${PASSWORD}${bad}` } }, /body\/new_password/],
       [{ method: 'POST', url: '/api/v1/auth/change_password', headers, payload: { current_password: `${PASSWORD}${bad}`, new_password: 'another long passphrase' } }, /body\/current_password/],
+      [{ method: 'POST', url: '/api/v1/auth/change_email', headers, payload: { new_email: `${bad}@example.com`, password: PASSWORD } }, /body\/new_email/],
+      [{ method: 'POST', url: '/api/v1/auth/change_email', headers, payload: { new_email: 'elsewhere@example.com', password: `${PASSWORD}${bad}` } }, /body\/password/],
       [{ method: 'POST', url: '/api/v1/auth/resend_verification', payload: { email: `${bad}@example.com` } }, /body\/email/],
       [{ method: 'POST', url: '/api/v1/auth/password-reset-request', payload: { email: `${bad}@example.com` } }, /body\/email/],
       [{ method: 'POST', url: '/api/v1/auth/password-reset-confirm/sometoken', payload: { new_password: `${PASSWORD}${bad}`, confirm_new_password: `${PASSWORD}${bad}` } }, /body\/new_password/]
@@ -87,6 +89,7 @@ test('text PostgreSQL cannot store as sent (NUL, lone surrogates) is 422 in ever
   // In a path (percent-encoded) and in a query string.
   await assertRefused(t, app, hashes, [
     [{ method: 'GET', url: '/api/v1/auth/verify/some%00token' }, /params\/token/],
+    [{ method: 'GET', url: '/api/v1/auth/email-change/some%00token' }, /params\/token/],
     [{ method: 'POST', url: '/api/v1/auth/password-reset-confirm/some%00token', payload: { new_password: PASSWORD, confirm_new_password: PASSWORD } }, /params\/token/],
     [{ method: 'GET', url: `/api/v1/books/${book.uid}%00`, headers }, /params\/book_uid/],
     [{ method: 'GET', url: '/api/v1/auth/logout?scope=local%00', headers }, /querystring\/scope/]
@@ -245,6 +248,8 @@ test('JSON bodies are validated, never coerced', async (t) => {
     [{ method: 'POST', url: '/api/v1/auth/resend_verification', payload: { email: [email] } }, /body\/email/],
     [{ method: 'POST', url: '/api/v1/auth/password-reset-request', payload: { email: [email] } }, /body\/email/],
     [{ method: 'POST', url: '/api/v1/auth/change_password', headers, payload: { current_password: PASSWORD, new_password: 12345678901 } }, /body\/new_password/],
+    [{ method: 'POST', url: '/api/v1/auth/change_email', headers, payload: { new_email: [email], password: PASSWORD } }, /body\/new_email/],
+    [{ method: 'POST', url: '/api/v1/auth/change_email', headers, payload: { new_email: 'elsewhere@example.com', password: 12345678 } }, /body\/password/],
     [{ method: 'PATCH', url: `/api/v1/admin/users/${user.uid}`, headers: bearer(admin.access), payload: { disabled: 'true' } }, /body\/disabled/],
     [{ method: 'PATCH', url: `/api/v1/admin/users/${user.uid}`, headers: bearer(admin.access), payload: { disabled: 1 } }, /body\/disabled/],
     [{ method: 'PATCH', url: `/api/v1/admin/users/${user.uid}`, headers: bearer(admin.access), payload: { role: ['admin'] } }, /body\/role/],

@@ -2,21 +2,11 @@
 // refreshing keeps both, and an old login may not change the password or end other sessions.
 import { test } from 'tap'
 import { createHmac } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
 import { build, TEST_SECRET } from '../../../../helper.js'
-import { bearer, errorCode, login, signupAndLogin, PASSWORD, type LoggedIn } from '../../../../helpers/fixtures.js'
+import { agedLogin, bearer, errorCode, login, signupAndLogin, PASSWORD, type LoggedIn } from '../../../../helpers/fixtures.js'
 import { jwtClaims, jwtHeader } from '../../../../helpers/jwt.js'
 
 const NEW_PASSWORD = 'Quiet-Ostrich-Carves-Marble-41'
-
-// The session's login moved `seconds` into the past, and a refreshed pair that carries it.
-async function agedLogin (app: FastifyInstance, user: LoggedIn, seconds = 600): Promise<LoggedIn> {
-  const { sid } = jwtClaims(user.access)
-  await app.db.updateTable('sessions').set({ auth_time: new Date(Date.now() - seconds * 1000) }).where('id', '=', sid).execute()
-  const res = await app.inject({ url: '/api/v1/auth/refresh_token', headers: bearer(user.refresh) })
-  if (res.statusCode !== 200) throw new Error(res.body)
-  return { ...user, access: res.json().access_token, refresh: res.json().refresh_token }
-}
 
 const sidOf = (user: LoggedIn): string => jwtClaims(user.access).sid
 
