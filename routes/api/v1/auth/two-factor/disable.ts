@@ -8,7 +8,7 @@ import { AppError } from '../../../../../plugins/app/http/errors.js'
 import { requestOrigin } from '../../../../../plugins/app/security-events/security-events-service.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { usersRepository, passwords, twoFactor, abuseLimits, securityEvents } = fastify
+  const { passwords, ownPassword, twoFactor, abuseLimits, securityEvents } = fastify
 
   fastify.post('/disable', {
     onRequest: [passwords.refuseIfBusy, fastify.authenticate, fastify.stepUp.guard],
@@ -25,13 +25,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { password, ...proof } = request.body
-    const user = await usersRepository.findByUid(request.user.sub)
-    if (user === undefined) throw new AppError('invalid_token')
-    await abuseLimits.passwordCheckAllowed(request, user.email)
-    if (!await passwords.verify(user.password_hash, password, request.socket)) {
-      await abuseLimits.passwordCheckFailed(request, user.email)
-      throw new AppError('invalid_password')
-    }
+    const user = await ownPassword(request, password)
     const disabled = await twoFactor.disable(user.uid, proof)
     if (disabled === 'not_enabled') throw new AppError('two_factor_not_enabled')
     if (disabled === 'invalid_code') {

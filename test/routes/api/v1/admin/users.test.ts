@@ -2,9 +2,8 @@ import { test, type Test } from 'tap'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { build } from '../../../../helper.js'
-import { bearer, createBook, errorCode, login, signupAdmin, signupAndLogin, signupBody, PASSWORD, type LoggedIn } from '../../../../helpers/fixtures.js'
+import { agedLogin, bearer, createBook, errorCode, login, signupAdmin, signupAndLogin, signupBody, PASSWORD, type LoggedIn } from '../../../../helpers/fixtures.js'
 import { enableTwoFactor } from '../../../../helpers/two-factor.js'
-import { jwtClaims } from '../../../../helpers/jwt.js'
 
 const url = '/api/v1/admin/users'
 
@@ -268,9 +267,7 @@ test('an admin turns two-factor off for an account that lost its app and codes; 
   t.equal(errorCode(await off(admin, admin.uid)), 'cannot_modify_self')
   t.equal(errorCode(await off(admin, randomUUID())), 'user_not_found')
   t.equal((await off(admin, 'not-a-uid')).statusCode, 422)
-  const stale = await login(app, admin.email)
-  await app.db.updateTable('sessions').set({ auth_time: new Date(Date.now() - 600_000) }).where('id', '=', jwtClaims(stale.access).sid).execute()
-  const aged = { ...stale, access: (await refresh(app, stale.refresh)).json().access_token }
+  const aged = await agedLogin(app, await login(app, admin.email))
   t.equal(errorCode(await off(aged)), 'recent_login_required', 'an old admin login may not')
   t.equal((await tryLogin(app, user.email)).statusCode, 202, 'still on')
 

@@ -4,8 +4,7 @@ import { test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build, TEST_SECRET } from '../../../../helper.js'
 import { freshDatabase } from '../../../../helpers/databases.js'
-import { bearer, errorCode, login, signupAndLogin, PASSWORD, type LoggedIn } from '../../../../helpers/fixtures.js'
-import { jwtClaims } from '../../../../helpers/jwt.js'
+import { agedLogin, bearer, errorCode, login, signupAndLogin, PASSWORD, type LoggedIn } from '../../../../helpers/fixtures.js'
 import { enableTwoFactor, totpCode } from '../../../../helpers/two-factor.js'
 import { sealingKey, unseal } from '../../../../../plugins/app/keys/sealing.js'
 
@@ -24,14 +23,6 @@ async function eventTypes (app: FastifyInstance, uid: string): Promise<string[]>
   await app.afterAnswer.settled()
   const rows = await app.db.selectFrom('security_events').select('type').where('user_uid', '=', uid).orderBy('id', 'desc').execute()
   return rows.map((row) => row.type)
-}
-
-// The session's login moved ten minutes into the past, and a refreshed pair that carries it.
-async function aged (app: FastifyInstance, user: LoggedIn): Promise<LoggedIn> {
-  await app.db.updateTable('sessions').set({ auth_time: new Date(Date.now() - 600_000) }).where('id', '=', jwtClaims(user.access).sid).execute()
-  const res = await app.inject({ url: '/api/v1/auth/refresh_token', headers: bearer(user.refresh) })
-  if (res.statusCode !== 200) throw new Error(res.body)
-  return { ...user, access: res.json().access_token, refresh: res.json().refresh_token }
 }
 
 test('enrolment: a secret, its URI and QR code, shown once and stored sealed; nothing is on until a code confirms it', async (t) => {
@@ -112,7 +103,7 @@ test('wrong codes at confirmation count toward the account\'s failed-login limit
 test('enrolment and new recovery codes need a recent login', async (t) => {
   const app = await build(t)
   const user = await signupAndLogin(app)
-  const old = await aged(app, user)
+  const old = await agedLogin(app, user)
   const res = await post(app, '/enrol', old)
   t.equal(res.statusCode, 401)
   t.equal(errorCode(res), 'recent_login_required')
@@ -120,7 +111,7 @@ test('enrolment and new recovery codes need a recent login', async (t) => {
 
   const fresh = await login(app, user.email)
   const { recoveryCodes } = await enableTwoFactor(app, fresh)
-  const refused = await post(app, '/recovery-codes', await aged(app, fresh))
+  const refused = await post(app, '/recovery-codes', await agedLogin(app, fresh))
   t.equal(errorCode(refused), 'recent_login_required')
   const left = await app.db.selectFrom('recovery_codes').select('code_hash').where('user_uid', '=', user.uid).execute()
   t.equal(left.length, recoveryCodes.length, 'the codes are unchanged')
@@ -146,7 +137,7 @@ test('turning it off needs a recent login, the password and a code; then the pas
   t.equal(errorCode(await post(app, '/disable', user, { password: PASSWORD, code: '123456' })), 'two_factor_not_enabled')
   const { secret, recoveryCodes } = await enableTwoFactor(app, user)
 
-  const old = await post(app, '/disable', await aged(app, user), { password: PASSWORD, code: totpCode(secret) })
+  const old = await post(app, '/disable', await agedLogin(app, user), { password: PASSWORD, code: totpCode(secret) })
   t.equal(old.statusCode, 401)
   t.equal(errorCode(old), 'recent_login_required')
 
