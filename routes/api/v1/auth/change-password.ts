@@ -2,19 +2,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChangePasswordBody, MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
+import { passwordPolicyRefusals } from '../../../../schemas/users.js'
 import { ref } from '../../../../schemas/ref.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 import { requestOrigin } from '../../../../plugins/app/security-events/security-events-service.js'
 
 const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { usersRepository, passwords, sessionService, accountTokensRepository, abuseLimits, securityEvents } = fastify
+  const { usersRepository, passwords, passwordPolicy, sessionService, accountTokensRepository, abuseLimits, securityEvents } = fastify
 
   fastify.post('/change_password', {
     onRequest: [passwords.refuseIfBusy, abuseLimits.changePasswordPerIp, fastify.authenticate],
     schema: {
       operationId: 'changePassword',
       summary: 'Change your password; every other session ends',
-      description: 'Outstanding password-reset links stop working too. A wrong current password is 403 invalid_password.',
+      description: 'Outstanding password-reset links stop working too. A wrong current password is 403 invalid_password. ' +
+        passwordPolicyRefusals('new_password'),
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       body: ref(ChangePasswordBody),
@@ -30,6 +32,7 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
       await abuseLimits.passwordCheckFailed(request, user.email)
       throw new AppError('invalid_password')
     }
+    await passwordPolicy.check(next, user, 'new_password')
     await usersRepository.setPasswordHash(user.uid, await passwords.hash(next, request.socket))
     await accountTokensRepository.voidPasswordResets(user.uid)
     const ended = await sessionService.endUserSessions(user.uid, 'password_changed', request.user.sid)

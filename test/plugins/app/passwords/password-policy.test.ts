@@ -5,7 +5,8 @@ import fc from 'fast-check'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 import { createPasswordPolicy, type PasswordContext } from '../../../../plugins/app/passwords/password-policy.js'
 import { ConfigSchema } from '../../../../config/schema.js'
-import { testConfig, type ConfigValues } from '../../../helper.js'
+import { build, testConfig, type ConfigValues } from '../../../helper.js'
+import { signupBody } from '../../../helpers/fixtures.js'
 import { freePort } from '../../../helpers/free-port.js'
 import { rangeBody, sha1Hex, someSuffix, startRangeServer } from '../../../helpers/range-server.js'
 
@@ -188,4 +189,16 @@ test('a breach service that is down, slow, failing or garbled allows the passwor
     const said = JSON.stringify(warnings)
     for (const [what, secret] of secrets(STRONG)) t.notOk(said.includes(secret), `${name}: no ${what}`)
   }
+})
+
+test('the app logs a failed breach check at warn, with no password, hash or prefix in the line', async (t) => {
+  const logLines: string[] = []
+  const app = await build(t, { logLines, config: { PASSWORD_BREACH_URL: `http://127.0.0.1:${await freePort()}/range/` } })
+  const body = signupBody({ password: 'plum ferry quartz lantern' })
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: body })
+  t.equal(res.statusCode, 201, 'allowed')
+  const warnings = logLines.map((line) => JSON.parse(line)).filter((entry) => entry.level === 40)
+  t.match(warnings, [{ msg: 'breached-password check failed; the password was allowed', reason: 'unreachable', code: 'ECONNREFUSED' }])
+  const logged = logLines.join('')
+  for (const [what, secret] of secrets(body.password)) t.notOk(logged.includes(secret), `no ${what} in any line`)
 })
