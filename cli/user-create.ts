@@ -4,6 +4,9 @@ import formats from 'ajv-formats'
 import { SignupBody, canonicalEmail } from '../schemas/users.js'
 import { createUsersRepository } from '../plugins/app/users/users-repository.js'
 import { createPasswords } from '../plugins/app/passwords/passwords.js'
+import { createPasswordPolicy, type PasswordContext } from '../plugins/app/passwords/password-policy.js'
+import { AppError } from '../plugins/app/http/errors.js'
+import type { Config } from '../config/schema.js'
 import { assertDatabaseFree, CliError, parseCliArgs, runAsProgram, withDatabase, type Command } from './command.js'
 import { readPassword } from './read-password.js'
 
@@ -16,6 +19,18 @@ const validateSignup = ajv.compile(SignupBody)
 
 // The flag (or the prompt) a signup field came from.
 const source = (path: string) => path === '/password' ? 'password' : `--${path.slice(1).replaceAll('_', '-')}`
+
+// The policy signup applies, before the database is opened: its refusal is the command's one line.
+async function meetsPolicy (config: Config, password: string, profile: PasswordContext): Promise<void> {
+  const policy = await createPasswordPolicy(config, (details, message) =>
+    console.error(`bookly user:create: ${message} ${JSON.stringify(details)}`))
+  try {
+    await policy.check(password, profile, 'password')
+  } catch (err) {
+    if (err instanceof AppError) throw new CliError(err.message)
+    throw err
+  }
+}
 
 export const userCreate: Command = async (args, context) => {
   const { values } = parseCliArgs({
@@ -46,6 +61,7 @@ export const userCreate: Command = async (args, context) => {
   }
   const role = values.admin ? 'admin' : 'user'
   const { password, ...profile } = body
+  await meetsPolicy(context.config, password, profile)
   // One command, one hash: the server's concurrency limits do not apply.
   const passwords = await createPasswords({ concurrency: 1, maxWaitMs: 0 })
   // Verified: the operator vouches for the address, and no mail is sent (with REQUIRE_VERIFIED_EMAIL

@@ -77,6 +77,14 @@ export const ConfigSchema = Type.Object({
   // done that is still admitted; beyond it, 503 overloaded at once.
   HASH_CONCURRENCY: Type.Integer({ minimum: 1, default: cpus }),
   HASH_MAX_WAIT_MS: Type.Integer({ minimum: 0, default: 2000 }),
+  // New passwords (signup, change, reset, user:create) need at least this zxcvbn score: 0 too
+  // guessable … 4 very unguessable; 0 turns the strength check off.
+  PASSWORD_MIN_SCORE: Type.Integer({ minimum: 0, maximum: 4, default: 3 }),
+  // A Have-I-Been-Pwned-style range API (the password's SHA-1 prefix, 5 hex characters, is
+  // appended); a new password listed there is refused. Empty: no breach check.
+  PASSWORD_BREACH_URL: Type.String({ default: '', pattern: '^(https?://[^/?#\\s]+[^#\\s]*)?$', description: 'an http(s):// URL to which the 5-character hash prefix is appended, or empty for no breach check' }),
+  // Milliseconds the breach check may take; later, the password is allowed (and a warning logged).
+  PASSWORD_BREACH_TIMEOUT: Type.Integer({ minimum: 1, default: 2000 }),
   // Load shedding: 503 while the event loop lags more than this (ms) or is busier than this share; 0 disables.
   MAX_EVENT_LOOP_DELAY: Type.Integer({ minimum: 0, default: 500 }),
   // Off by default: a server at full throughput with short latencies is busy, not overloaded.

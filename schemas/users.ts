@@ -24,6 +24,13 @@ export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 40 
 // Counted in characters (code points); verified exactly as sent, never trimmed.
 export const Password = Type.String({ minLength: 8, maxLength: 128 })
 
+// The 422s of the password policy (plugins/app/passwords/password-policy.ts), for the descriptions
+// of the routes that set a password.
+export const passwordPolicyRefusals = (field: string) =>
+  `A ${field} that is too easy to guess (by zxcvbn's estimate, with the account's e-mail and names ` +
+  'counting against it) is 422 weak_password; one known from data breaches, when the server checks ' +
+  `for them, is 422 breached_password. Both say why and how to choose better, and name /body/${field} in errors[].`
+
 export const RoleSchema = Type.Union(ROLES.map((role) => Type.Literal(role)))
 
 export const SignupBody = Type.Object({

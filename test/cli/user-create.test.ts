@@ -58,6 +58,9 @@ test('user:create rejects bad arguments with one line and exit code 1, before to
     ['not an e-mail', ['--email', 'not-an-email'], `${password}\n`, /--email must match format "email"/],
     ['a username over 50', ['--email', uniqueEmail(), '--username', 'u'.repeat(51)], `${password}\n`, /--username must NOT have more than 50 characters/],
     ['a short password', ['--email', uniqueEmail()], 'short\n', /password must NOT have fewer than 8 characters/],
+    ['a weak password', ['--email', uniqueEmail()], 'qwertyuiop123\n',
+      /: This password is too easy to guess\. This is similar to a commonly used password\. Add more words that are less common\.\n$/],
+    ['the username as the password', ['--email', uniqueEmail(), '--username', 'vexmoriandl'], 'vexmoriandl2024\n', /too easy to guess\. There should not be any personal/],
     ['no password on stdin', ['--email', uniqueEmail()], '', /no password on standard input/]
   ]
   const results = await Promise.all(cases.map(async ([name, args, stdin, message]) =>

@@ -38,3 +38,22 @@ test('several problems are reported together, on one line', async (t) => {
   t.match(message, /JWT_SECRET must be at least 32 characters/)
   t.notMatch(message, /hunter2|RS256/, 'no value is repeated')
 })
+
+test('the password policy settings: a score from 0 to 4, an http(s) breach URL, a positive timeout', async (t) => {
+  t.equal(refusal({ PASSWORD_MIN_SCORE: '5' }), 'PASSWORD_MIN_SCORE must be <= 4')
+  t.equal(refusal({ PASSWORD_MIN_SCORE: '-1' }), 'PASSWORD_MIN_SCORE must be >= 0')
+  t.equal(refusal({ PASSWORD_MIN_SCORE: 'strong' }), 'PASSWORD_MIN_SCORE must be a whole number')
+  t.equal(refusal({ PASSWORD_MIN_SCORE: '2.5' }), 'PASSWORD_MIN_SCORE must be a whole number')
+  const url = 'PASSWORD_BREACH_URL must be an http(s):// URL to which the 5-character hash prefix is appended, or empty for no breach check'
+  for (const bad of ['ftp://example.com/range/', 'api.pwnedpasswords.com/range/', 'https:///range/', 'https://example.com/range/#', 'https://example.com/a b/']) {
+    t.equal(refusal({ PASSWORD_BREACH_URL: bad }), url, bad)
+  }
+  t.equal(refusal({ PASSWORD_BREACH_TIMEOUT: '0' }), 'PASSWORD_BREACH_TIMEOUT must be >= 1')
+  t.equal(refusal({ PASSWORD_BREACH_TIMEOUT: 'soon' }), 'PASSWORD_BREACH_TIMEOUT must be a whole number')
+
+  t.match(parseConfig({ JWT_SECRET: SECRET }), { PASSWORD_MIN_SCORE: 3, PASSWORD_BREACH_URL: '', PASSWORD_BREACH_TIMEOUT: 2000 }, 'the defaults')
+  const set = { PASSWORD_MIN_SCORE: '0', PASSWORD_BREACH_URL: 'https://api.pwnedpasswords.com/range/', PASSWORD_BREACH_TIMEOUT: '500' }
+  t.match(parseConfig({ JWT_SECRET: SECRET, ...set }), { PASSWORD_MIN_SCORE: 0, PASSWORD_BREACH_URL: 'https://api.pwnedpasswords.com/range/', PASSWORD_BREACH_TIMEOUT: 500 })
+  t.match(parseConfig({ JWT_SECRET: SECRET, PASSWORD_BREACH_URL: 'http://127.0.0.1:8080/range?prefix=' }), { PASSWORD_BREACH_URL: 'http://127.0.0.1:8080/range?prefix=' },
+    'a query the prefix completes')
+})

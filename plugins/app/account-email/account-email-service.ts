@@ -25,7 +25,8 @@ export interface AccountEmail {
   // The same work and no answer for every address: a mail goes out only to an enabled account.
   requestPasswordReset (email: string): Promise<void>
   // Sets the password, verifies the address, voids the account's other reset links and its pending
-  // e-mail change, and ends all its sessions; undefined for a bad, expired, used or wrong-purpose token.
+  // e-mail change, and ends all its sessions; undefined for a bad, expired, used or wrong-purpose
+  // token. A password the policy refuses throws its 422 (naming new_password) and leaves the token usable.
   resetPassword (token: string, newPassword: string, socket?: CallerSocket): Promise<{ uid: string, endedSessions: number } | undefined>
   // In one transaction: a link to `newEmail` that moves the account there (its earlier such links
   // void), and a notice to its current address. 403 user_exists when another account has the address.
@@ -64,7 +65,7 @@ const nobody = (): Pick<User, 'uid'> & Recipient => ({ uid: randomUUID(), first_
 export const VOIDED_BY_NEW_PASSWORD = ['password_reset', 'email_change'] as const satisfies readonly TokenPurpose[]
 
 export default fp(async function accountEmail (fastify) {
-  const { db, passwords, sessionService, usersRepository, accountTokensRepository: tokens } = fastify
+  const { db, passwords, passwordPolicy, sessionService, usersRepository, accountTokensRepository: tokens } = fastify
   const { EMAIL_VERIFICATION_TTL, PASSWORD_RESET_TTL, EMAIL_CHANGE_TTL, PASSWORD_RESET_URL } = fastify.config
   const base = publicUrl(fastify.config)
 
@@ -132,7 +133,9 @@ export default fp(async function accountEmail (fastify) {
       if (!TOKEN_SHAPE.test(token)) return undefined
       const tokenHash = hashToken(token)
       // A cheap refusal first, so a made-up token costs no password hash; consumeReset decides.
-      if (!await tokens.isUsableReset(tokenHash)) return undefined
+      const account = await tokens.resetAccount(tokenHash)
+      if (account === undefined) return undefined
+      await passwordPolicy.check(newPassword, account, 'new_password')
       const passwordHash = await passwords.hash(newPassword, socket)
       const done = await db.transaction().execute(async (trx) => {
         const trxTokens = createAccountTokensRepository(trx)
@@ -184,5 +187,5 @@ export default fp(async function accountEmail (fastify) {
   } satisfies AccountEmail)
 }, {
   name: 'account-email',
-  dependencies: ['env', 'db', 'passwords', 'session-service', 'users-repository', 'account-tokens-repository']
+  dependencies: ['env', 'db', 'passwords', 'password-policy', 'session-service', 'users-repository', 'account-tokens-repository']
 })

@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin'
 import { sql, type Kysely } from 'kysely'
 import type { Database, TokenPurpose } from '../../../db/types.js'
+import type { PasswordContext } from '../passwords/password-policy.js'
 
 export interface MailContent {
   subject: string
@@ -101,15 +102,14 @@ export function createAccountTokensRepository (db: Kysely<Database>) {
       return row?.uid
     },
 
-    // Whether a reset token would be accepted now (a cheap refusal before any password is hashed;
-    // consumeReset decides).
-    async isUsableReset (tokenHash: Buffer): Promise<boolean> {
-      const row = await db.selectFrom('account_tokens')
+    // The account a reset token would reset now, or undefined: a cheap refusal, and the account's
+    // words for the password policy, before any password is hashed (consumeReset decides).
+    resetAccount (tokenHash: Buffer): Promise<PasswordContext | undefined> {
+      return db.selectFrom('account_tokens')
         .innerJoin('users', 'users.uid', 'account_tokens.user_uid')
-        .select('account_tokens.user_uid')
+        .select(['users.email', 'users.username', 'users.first_name', 'users.last_name'])
         .where(usableReset(tokenHash))
         .executeTakeFirst()
-      return row !== undefined
     },
 
     // The reset token used up, in one conditional UPDATE: of any number of concurrent confirms with

@@ -5,6 +5,8 @@ import type { ValidationFailure } from '../../../schemas/errors.js'
 
 const errorTable = {
   validation_error: [422, 'Validation failed'],
+  weak_password: [422, 'This password is too easy to guess'],
+  breached_password: [422, 'This password has appeared in a data breach'],
   bad_request: [400, 'Bad Request'],
   invalid_json: [400, 'Body is not valid JSON'],
   not_found: [404, 'Not Found'],

@@ -4,6 +4,7 @@ import { MESSAGES, ResetConfirmBody, TokenParams } from '../../../../schemas/acc
 import { MessageSchema } from '../../../../schemas/auth.js'
 import { errorResponses } from '../../../../schemas/errors.js'
 import { ref } from '../../../../schemas/ref.js'
+import { passwordPolicyRefusals } from '../../../../schemas/users.js'
 import { AppError } from '../../../../plugins/app/http/errors.js'
 import { requestOrigin } from '../../../../plugins/app/security-events/security-events-service.js'
 
@@ -13,7 +14,8 @@ const plugin: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       operationId: 'confirmPasswordReset',
       summary: 'Set a new password with a reset link; every session of the account ends',
-      description: 'Also voids the account\'s other reset links and marks its e-mail address verified. An unknown, used or expired link is 400 invalid_or_expired_token; two different passwords are 400 passwords_do_not_match.',
+      description: 'Also voids the account\'s other reset links and marks its e-mail address verified. An unknown, used or expired link is 400 invalid_or_expired_token; two different passwords are 400 passwords_do_not_match. ' +
+        passwordPolicyRefusals('new_password') + ' A refused password leaves the link usable.',
       tags: ['auth'],
       security: [],
       params: TokenParams,

@@ -71,6 +71,26 @@ test('passwords that differ are 400 passwords_do_not_match, and the link still w
   t.equal((await app.inject({ method: 'POST', url: confirmUrl(token), payload: confirmBody() })).statusCode, 200)
 })
 
+test('a weak new password is 422 weak_password naming /body/new_password, changes nothing, and the link still works', async (t) => {
+  const { app, inbox } = await buildWithInbox(t)
+  const user = await signupAndLogin(app, { username: 'vexmoriandl', first_name: 'Pellowyth', last_name: 'Drancasterix' })
+  await inbox.waitForMessages(1)
+  const token = await resetToken(app, inbox, user.email, 2)
+  const before = await app.usersRepository.findByUid(user.uid)
+  const weak = await app.inject({ method: 'POST', url: confirmUrl(token), payload: confirmBody('qwertyuiop123') })
+  const message = 'This password is too easy to guess. This is similar to a commonly used password. Add more words that are less common.'
+  t.same(weak.json(), { statusCode: 422, error: 'Unprocessable Entity', error_code: 'weak_password', message, errors: [{ path: '/body/new_password', message }] })
+  const own = await app.inject({ method: 'POST', url: confirmUrl(token), payload: confirmBody('Drancasterix!') })
+  t.match(own.json(), { error_code: 'weak_password', message: /personal or page related data/ }, 'the account is known from the token: its own words count')
+  t.equal((await app.usersRepository.findByUid(user.uid))?.password_hash, before?.password_hash, 'the hash is unchanged')
+  t.equal((await app.inject({ url: '/api/v1/auth/me', headers: bearer(user.access) })).statusCode, 200, 'the session lives on')
+  t.equal(errorCode(await app.inject({ method: 'POST', url: confirmUrl('A'.repeat(43)), payload: confirmBody('qwertyuiop123') })), 'invalid_or_expired_token',
+    'an unknown link is refused as such, whatever the password')
+
+  t.equal((await app.inject({ method: 'POST', url: confirmUrl(token), payload: confirmBody() })).statusCode, 200, 'the link still works')
+  await t.resolves(login(app, user.email, NEW_PASSWORD))
+})
+
 test('bad, expired and wrong-purpose tokens are 400 invalid_or_expired_token and change nothing', async (t) => {
   const { app, inbox } = await buildWithInbox(t)
   const user = await signupAndLogin(app)
