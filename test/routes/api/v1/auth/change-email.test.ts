@@ -2,6 +2,7 @@
 // link moves the account, once, and ends every session. Mail goes through a real SMTP server.
 import { test } from 'tap'
 import { STATUS_CODES } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { sql } from 'kysely'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { ParsedMail } from 'mailparser'
@@ -311,4 +312,30 @@ test('hostile input to change_email is 4xx in the error shape and stores nothing
   t.match(answer(await app.inject({ method: 'POST', url: changeUrl, payload: { new_email: email, password: PASSWORD } })), refused(401, 'not_authenticated'))
   t.same(await footprint(app, user.uid), before)
   t.equal(await queuedMailsTo(app, email), 0)
+})
+
+test('over a real socket: the request, the link and the old token cut off', async (t) => {
+  const { app, inbox } = await buildWithInbox(t)
+  const user = await signupAndLogin(app)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+  const newEmail = uniqueEmail('socket')
+  const asked = await fetch(`${base}${changeUrl}`, {
+    method: 'POST',
+    headers: { ...bearer(user.access), 'content-type': 'application/json', 'user-agent': 'RealSocket/1.0' },
+    body: JSON.stringify({ new_email: newEmail.toUpperCase(), password: PASSWORD })
+  })
+  t.equal(asked.status, 202)
+  t.same(await asked.json(), REQUESTED)
+  const [mail] = await mailsTo(inbox, newEmail, LINK_SUBJECT)
+  const link = new URL(linkIn(mail!))
+  const opened = await fetch(`${base}${link.pathname}`)
+  t.equal(opened.status, 200)
+  t.same(await opened.json(), CHANGED)
+  const cut = await fetch(`${base}/api/v1/auth/me`, { headers: bearer(user.access) })
+  t.equal(cut.status, 401)
+  t.equal((await cut.json() as { error_code: string }).error_code, 'token_revoked')
+  await t.resolves(login(app, newEmail))
+  const [requested] = await eventsOf(app, user.uid, 'email_change_requested')
+  t.equal(requested?.ip, '127.0.0.1')
 })
