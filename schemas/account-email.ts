@@ -1,7 +1,7 @@
 // E-mail verification, password reset and e-mail change on the wire: the token in the path, the
 // bodies, the answers.
 import { Type, type Static } from '@sinclair/typebox'
-import { Email, Password } from './users.js'
+import { CurrentPassword, Email, Password } from './users.js'
 
 // Any string: a malformed token is answered like an unknown one (400 invalid_or_expired_token);
 // only text no request may carry (NUL, a lone surrogate: plugins/app/http/validation.ts) is a 422.
@@ -24,8 +24,7 @@ export type ResetConfirmBody = Static<typeof ResetConfirmBody>
 
 export const ChangeEmailBody = Type.Object({
   new_email: Email,
-  // Any length up to the signup maximum: a wrong password is a 403, not a validation error.
-  password: Type.String({ minLength: 1, maxLength: 128 })
+  password: CurrentPassword
 }, { $id: 'ChangeEmailBody', additionalProperties: false, examples: [{ new_email: 'ada.lovelace@example.org', password: 'correct horse battery staple' }] })
 
 export type ChangeEmailBody = Static<typeof ChangeEmailBody>

@@ -1,12 +1,11 @@
 // Login, token and session bodies.
 import { Type, type Static } from '@sinclair/typebox'
 import type { Session } from '../db/types.js'
-import { Email, Password, RoleSchema } from './users.js'
+import { CurrentPassword, Email, Password, RoleSchema } from './users.js'
 
 export const LoginBody = Type.Object({
   email: Email,
-  // Any length up to the signup maximum: a wrong password is a 403, not a validation error.
-  password: Type.String({ minLength: 1, maxLength: 128 })
+  password: CurrentPassword
 }, { $id: 'LoginBody', additionalProperties: false, examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] })
 
 export type LoginBody = Static<typeof LoginBody>
@@ -61,7 +60,7 @@ export const SessionParams = Type.Object({ sid: Type.String({ format: 'uuid' }) 
 export type SessionParams = Static<typeof SessionParams>
 
 export const ChangePasswordBody = Type.Object({
-  current_password: Type.String({ minLength: 1, maxLength: 128 }),
+  current_password: CurrentPassword,
   new_password: Password
 }, { $id: 'ChangePasswordBody', additionalProperties: false, examples: [{ current_password: 'correct horse battery staple', new_password: 'a new and longer passphrase' }] })
 

@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { AppError } from '../plugins/app/http/errors.js'
 import { RECOVERY_CODE_COUNT, RECOVERY_CODE_PATTERN } from '../plugins/app/two-factor/recovery-codes.js'
 import { CODE_PATTERN } from '../plugins/app/two-factor/totp.js'
+import { CurrentPassword } from './users.js'
 
 const Code = Type.String({ pattern: CODE_PATTERN, description: 'The 6 digits the authenticator app shows now' })
 const RecoveryCode = Type.String({ pattern: RECOVERY_CODE_PATTERN, description: 'One of the recovery codes, e.g. abcd-efgh-2345-wxyz (any case, hyphens or spaces optional); each works once' })
@@ -46,7 +47,7 @@ const factorFields = {
 }
 
 export const DisableTwoFactorBody = Type.Object({
-  password: Type.String({ minLength: 1, maxLength: 128 }),
+  password: CurrentPassword,
   ...factorFields
 }, { $id: 'DisableTwoFactorBody', additionalProperties: false, description: 'The password, and a code or a recovery code (exactly one)', examples: [{ password: 'correct horse battery staple', code: '123456' }] })
 

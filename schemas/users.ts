@@ -23,6 +23,9 @@ export const normaliseEmail = normaliseEmailIn('email')
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 40 })
 // Counted in characters (code points); verified exactly as sent, never trimmed.
 export const Password = Type.String({ minLength: 8, maxLength: 128 })
+// A password to check against the stored one: any length up to the signup maximum, so a wrong one
+// is a 403, not a validation error.
+export const CurrentPassword = Type.String({ minLength: 1, maxLength: 128 })
 
 // The 422s of the password policy (plugins/app/passwords/password-policy.ts), for the descriptions
 // of the routes that set a password.

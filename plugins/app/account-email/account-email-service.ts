@@ -9,10 +9,11 @@ import { EMAIL_CHANGE_PATH, RESET_PAGE_PATH, VERIFY_PATH } from '../../../schema
 import { AppError } from '../http/errors.js'
 import { createOutboxRepository } from '../mail/outbox-repository.js'
 import type { CallerSocket } from '../passwords/hash-gate.js'
+import type { EventOrigin } from '../security-events/security-events-repository.js'
 import { createUsersRepository } from '../users/users-repository.js'
 import { createAccountTokensRepository, type AccountTokensRepository, type MailContent } from './account-tokens-repository.js'
 import {
-  emailChangeMail, emailChangeNotice, passwordResetMail, verificationMail, type Recipient, type RequestOrigin
+  emailChangeMail, emailChangeNotice, passwordResetMail, verificationMail, type Recipient
 } from './messages.js'
 
 export interface AccountEmail {
@@ -30,7 +31,7 @@ export interface AccountEmail {
   resetPassword (token: string, newPassword: string, socket?: CallerSocket): Promise<{ uid: string, endedSessions: number } | undefined>
   // In one transaction: a link to `newEmail` that moves the account there (its earlier such links
   // void), and a notice to its current address. 403 user_exists when another account has the address.
-  requestEmailChange (account: User, newEmail: string, origin: RequestOrigin): Promise<void>
+  requestEmailChange (account: User, newEmail: string, origin: EventOrigin): Promise<void>
   // Moves the account to the address the link went to, verified, voids its other links and ends all
   // its sessions; undefined for a bad, expired, used or voided token or a disabled account. 403
   // user_exists, with nothing changed and the token unused, when the address was taken meanwhile.

@@ -2,18 +2,12 @@
 // notice: a plain-text and an HTML part, with every value that a user chose (their name, an address,
 // their user agent) or that ends up in markup (the link) escaped for HTML.
 import escapeHtml from 'escape-html'
+import type { EventOrigin } from '../security-events/security-events-repository.js'
 import type { MailContent } from './account-tokens-repository.js'
 
 export interface Recipient {
   first_name: string
   username: string
-}
-
-// Where a request a notice tells of came from, and when (now, unless said).
-export interface RequestOrigin {
-  at?: Date
-  ip?: string | undefined
-  userAgent?: string | undefined
 }
 
 // "24 hours", "1 hour", "15 minutes", "30 seconds": the lifetime as the mail states it.
@@ -82,14 +76,15 @@ export function notice (recipient: Recipient, subject: string, lead: string, fac
   return { subject, text, html }
 }
 
-export const originFacts = (origin: RequestOrigin): string[] => [
+// Where the request a notice tells of came from, and when (now, unless said).
+export const originFacts = (origin: EventOrigin): string[] => [
   `When: ${(origin.at ?? new Date()).toUTCString()}`,
   `IP address: ${origin.ip ?? 'unknown'}`,
   `Browser or app: ${origin.userAgent?.slice(0, 200) || 'unknown'}`
 ]
 
 // To the current address: no link, so a change the owner did not ask for is news to them in time.
-export function emailChangeNotice (recipient: Recipient, newEmail: string, origin: RequestOrigin): MailContent {
+export function emailChangeNotice (recipient: Recipient, newEmail: string, origin: EventOrigin): MailContent {
   return notice(recipient, 'Your Bookly e-mail address is about to change',
     `Someone asked to change the e-mail address of your Bookly account to ${newEmail}. Nothing changes until the link sent to that address is opened.`,
     [`New address: ${newEmail}`, ...originFacts(origin)],

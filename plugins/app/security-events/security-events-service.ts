@@ -33,7 +33,7 @@ export default fp(async function securityEvents (fastify) {
       if (history.firstLogin || history.knownDevice) return
       // Listed after the login it follows, whose event the database timed.
       await events.record({ userUid: user.uid, type: 'new_device', origin: { ip: origin.ip, userAgent: origin.userAgent } })
-      await outbox.queue('new_device', user.email, newDeviceMail(user, { at: origin.at ?? new Date(), ip: origin.ip, userAgent: origin.userAgent }))
+      await outbox.queue('new_device', user.email, newDeviceMail(user, origin))
     }
   } satisfies SecurityEvents)
 }, { name: 'security-events', dependencies: ['security-events-repository', 'outbox-repository'] })

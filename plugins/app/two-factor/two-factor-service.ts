@@ -44,7 +44,7 @@ export interface TwoFactorService {
   enrol (userUid: string, label: string): Promise<Enrolment | undefined>
   // Turns two-factor on with the pending secret's first code; the recovery codes, once.
   confirm (userUid: string, code: string): Promise<{ recoveryCodes: string[] } | 'not_pending' | 'invalid_code'>
-  // Checks and spends a second factor, then turns two-factor off; false when the factor is wrong.
+  // Checks and spends a second factor, then turns two-factor off; the factor it was accepted as.
   disable (userUid: string, proof: SecondFactor): Promise<FactorMethod | 'not_enabled' | 'invalid_code'>
   // Two-factor off without a factor (an admin, for an account that lost its app and its codes),
   // within the caller's transaction; false when it was not on.
@@ -82,10 +82,12 @@ export default fp(async function twoFactor (fastify) {
   const sealer = sealingKey(JWT_SECRET, 'totp-secret')
   const openers = [sealer, ...sealingKeys(previousSecrets(fastify.config), 'totp-secret')]
 
-  const secretOf = (userUid: string, sealed: string): string | undefined => {
+  // The step of `code` under the account's sealed secret; undefined when it is none allowed now.
+  const stepOf = (userUid: string, sealed: string, code: string): number | undefined => {
     const secret = unseal(openers, userUid, sealed)
-    if (secret === undefined) fastify.log.error({ user: userUid }, 'a two-factor secret does not open with JWT_SECRET or JWT_PREVIOUS_SECRETS')
-    return secret
+    if (secret !== undefined) return codeStep(secret, code)
+    fastify.log.error({ user: userUid }, 'a two-factor secret does not open with JWT_SECRET or JWT_PREVIOUS_SECRETS')
+    return undefined
   }
 
   // Checks the factor and spends it (the code's step, or the recovery code), within `trx`.
@@ -96,8 +98,7 @@ export default fp(async function twoFactor (fastify) {
     if (proof.code === undefined) return undefined
     const row = await trx.find(userUid)
     if (row?.enabled_at == null) return undefined
-    const secret = secretOf(userUid, row.secret)
-    const step = secret === undefined ? undefined : codeStep(secret, proof.code)
+    const step = stepOf(userUid, row.secret, proof.code)
     return step !== undefined && await trx.spendStep(userUid, step) ? 'otp' : undefined
   }
 
@@ -133,8 +134,7 @@ export default fp(async function twoFactor (fastify) {
     async confirm (userUid, code) {
       const row = await repo.find(userUid)
       if (row === undefined || row.enabled_at !== null) return 'not_pending'
-      const secret = secretOf(userUid, row.secret)
-      const step = secret === undefined ? undefined : codeStep(secret, code)
+      const step = stepOf(userUid, row.secret, code)
       if (step === undefined) return 'invalid_code'
       const { codes, hashes } = newRecoveryCodes()
       return unlessWrong(async (trx) => {
