@@ -10,6 +10,16 @@ export const STEP_MS = 30_000
 // The code of the step `offset` steps from now.
 export const totpCode = (secret: string, offset: -1 | 0 | 1 = 0): string => codeAt(secret, Date.now() + offset * STEP_MS)
 
+// A code of none of the steps allowed now: a wrong code that cannot turn out right. `nth` picks
+// another one, for tests that send several.
+export function wrongCode (secret: string, nth = 0): string {
+  const allowed = new Set([-1, 0, 1].map((offset) => codeAt(secret, Date.now() + offset * STEP_MS)))
+  for (let n = 100_003 + nth * 7919; ; n = (n + 7919) % 1_000_000) {
+    const code = String(n).padStart(6, '0')
+    if (!allowed.has(code)) return code
+  }
+}
+
 export interface TwoFactorAccount {
   secret: string
   recoveryCodes: string[]

@@ -11,7 +11,7 @@ import { addresses, linkIn, tokenIn, type Inbox } from '../../helpers/smtp.js'
 import { jwtClaims } from '../../helpers/jwt.js'
 import { waitFor } from '../../helpers/wait-for.js'
 import { bearer, bookBody, createBook, login, signupAdmin, signupAndLogin, signupBody, PASSWORD, type LoggedIn } from '../../helpers/fixtures.js'
-import { totpCode } from '../../helpers/two-factor.js'
+import { totpCode, wrongCode } from '../../helpers/two-factor.js'
 import { operationOf, undocumentedStatuses, type OpenApiDocument } from '../../helpers/documented-statuses.js'
 import { OPENAPI_URL } from '../../../plugins/external/swagger-ui.js'
 
@@ -126,7 +126,7 @@ async function scenarios (app: FastifyInstance, inbox: Inbox): Promise<void> {
   await twoFactor('disable', { password: PASSWORD, code: '123456' })
   await twoFactor('confirm', { code: '123456' })
   const { secret } = (await twoFactor('enrol')).json()
-  await twoFactor('confirm', { code: String((Number(totpCode(secret)) + 500_000) % 1_000_000).padStart(6, '0') })
+  await twoFactor('confirm', { code: wrongCode(secret) })
   await twoFactor('confirm', { code: totpCode(secret, -1) })
   await twoFactor('enrol')
   await twoFactor('recovery-codes')
@@ -137,8 +137,8 @@ async function scenarios (app: FastifyInstance, inbox: Inbox): Promise<void> {
   await inject({ ...secondStep, payload: { mfa_ticket: challenge.json().mfa_ticket, code: totpCode(secret) } })
   await twoFactor('disable', { password: 'not the password', code: totpCode(secret, 1) })
   await twoFactor('disable', { password: PASSWORD, code: totpCode(secret, 1) })
-  await twoFactor('enrol')
-  await twoFactor('confirm', { code: totpCode(secret, 1) === '000000' ? '111111' : '000000' })
+  const { secret: pending } = (await twoFactor('enrol')).json()
+  await twoFactor('confirm', { code: wrongCode(pending) })
   const mfaAdmin = await signupAdmin(app)
   const adminOff = { method: 'DELETE', url: `/api/v1/admin/users/${mfa.uid}/two-factor`, headers: bearer(mfaAdmin.access) } as const
   await inject(adminOff)

@@ -5,7 +5,7 @@ import { build, testConfig } from '../../../helper.js'
 import { metricsPort } from '../../../../config/schema.js'
 import { freePort } from '../../../helpers/free-port.js'
 import { bearer, login, PASSWORD, signupAndLogin, signupBody } from '../../../helpers/fixtures.js'
-import { enableTwoFactor, secondStep, ticketFor, totpCode } from '../../../helpers/two-factor.js'
+import { enableTwoFactor, secondStep, ticketFor, totpCode, wrongCode } from '../../../helpers/two-factor.js'
 
 async function withMetrics (t: Parameters<typeof build>[0], config: Record<string, unknown> = {}, logLines?: string[]) {
   const port = await freePort()
@@ -61,7 +61,7 @@ test('a login with two-factor on counts mfa_required, then its second step\'s ou
   const user = await signupAndLogin(app)
   const { secret } = await enableTwoFactor(app, user)
   const ticket = await ticketFor(app, user.email)
-  t.equal((await secondStep(app, { mfa_ticket: ticket, code: totpCode(secret) === '000000' ? '111111' : '000000' })).statusCode, 403)
+  t.equal((await secondStep(app, { mfa_ticket: ticket, code: wrongCode(secret) })).statusCode, 403)
   t.equal((await secondStep(app, { mfa_ticket: ticket, code: totpCode(secret) })).statusCode, 200)
   const text = await scrape()
   t.equal(sample(text, outcome('login', 'success')), 1, 'the login before two-factor was on')

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { build, TEST_SECRET } from '../../../../helper.js'
 import { freshDatabase } from '../../../../helpers/databases.js'
 import { agedLogin, bearer, errorCode, login, signupAndLogin, PASSWORD, type LoggedIn } from '../../../../helpers/fixtures.js'
-import { enableTwoFactor, totpCode } from '../../../../helpers/two-factor.js'
+import { enableTwoFactor, totpCode, wrongCode } from '../../../../helpers/two-factor.js'
 import { sealingKey, unseal } from '../../../../../plugins/app/keys/sealing.js'
 
 const BASE = '/api/v1/auth/two-factor'
@@ -62,8 +62,7 @@ test('confirming: a wrong code changes nothing; the right one turns it on and sh
   t.equal(errorCode(await post(app, '/confirm', user, { code: '123456' })), 'two_factor_not_pending', 'nothing to confirm yet')
   const { secret } = (await post(app, '/enrol', user)).json()
 
-  const wrongCode = totpCode(secret) === '000000' ? '111111' : '000000'
-  const wrong = await post(app, '/confirm', user, { code: wrongCode })
+  const wrong = await post(app, '/confirm', user, { code: wrongCode(secret) })
   t.equal(wrong.statusCode, 403)
   t.equal(errorCode(wrong), 'invalid_mfa_code')
   t.equal((await status(app, user)).enabled, false)
@@ -91,8 +90,7 @@ test('wrong codes at confirmation count toward the account\'s failed-login limit
   const app = await build(t, { config: { LOGIN_FAILURES_PER_ACCOUNT: 3 } })
   const user = await signupAndLogin(app)
   const { secret } = (await post(app, '/enrol', user)).json()
-  const wrongCode = (offset: number) => String((Number(totpCode(secret)) + 500_000 + offset) % 1_000_000).padStart(6, '0')
-  for (let i = 0; i < 3; i++) t.equal((await post(app, '/confirm', user, { code: wrongCode(i) })).statusCode, 403)
+  for (let i = 0; i < 3; i++) t.equal((await post(app, '/confirm', user, { code: wrongCode(secret, i) })).statusCode, 403)
   const limited = await post(app, '/confirm', user, { code: totpCode(secret) })
   t.equal(limited.statusCode, 429, 'even the right code waits now')
   t.equal(errorCode(limited), 'rate_limited')
@@ -225,8 +223,7 @@ test('no log line holds the secret, a code, a recovery code or a ticket', async 
   const user = await signupAndLogin(app)
   const { secret, recoveryCodes } = await enableTwoFactor(app, user)
   const ticket = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD } })).json().mfa_ticket
-  const code = totpCode(secret)
-  await app.inject({ method: 'POST', url: '/api/v1/auth/login/two-factor', payload: { mfa_ticket: ticket, code: code === '000000' ? '111111' : '000000' } })
+  await app.inject({ method: 'POST', url: '/api/v1/auth/login/two-factor', payload: { mfa_ticket: ticket, code: wrongCode(secret) } })
   const done = await app.inject({ method: 'POST', url: '/api/v1/auth/login/two-factor', payload: { mfa_ticket: ticket, recovery_code: recoveryCodes[0] } })
   t.equal(done.statusCode, 200)
   const log = logLines.join('')

@@ -8,18 +8,9 @@ import { build } from '../../../../../helper.js'
 import { freshDatabase } from '../../../../../helpers/databases.js'
 import { bearer, errorCode, signupAndLogin, uniqueEmail, PASSWORD } from '../../../../../helpers/fixtures.js'
 import { jwtClaims } from '../../../../../helpers/jwt.js'
-import { enableTwoFactor, passwordStep, secondStep, ticketFor, totpCode, STEP_MS } from '../../../../../helpers/two-factor.js'
+import { enableTwoFactor, passwordStep, secondStep, ticketFor, totpCode, wrongCode, STEP_MS } from '../../../../../helpers/two-factor.js'
 import { codeAt } from '../../../../../../plugins/app/two-factor/totp.js'
 import { MFA_TICKETS_SWEEP } from '../../../../../../plugins/app/two-factor/retention.js'
-
-// A code of none of the allowed steps.
-const wrongCodeFor = (secret: string, salt = 0): string => {
-  const allowed = new Set([-1, 0, 1].map((offset) => codeAt(secret, Date.now() + offset * STEP_MS)))
-  for (let n = 100_003 + salt * 7919; ; n = (n + 7919) % 1_000_000) {
-    const code = String(n).padStart(6, '0')
-    if (!allowed.has(code)) return code
-  }
-}
 
 test('the right password gets a ticket and no tokens; the ticket and a code get the tokens', async (t) => {
   const app = await build(t, { config: { MFA_TICKET_TTL: 120 } })
@@ -103,7 +94,7 @@ test('wrong codes count toward the account\'s failed-login limit, and a ticket s
   const { secret } = await enableTwoFactor(app, user)
   const ticket = await ticketFor(app, user.email)
   for (let i = 0; i < 5; i++) {
-    const res = await secondStep(app, { mfa_ticket: ticket, code: wrongCodeFor(secret, i) })
+    const res = await secondStep(app, { mfa_ticket: ticket, code: wrongCode(secret, i) })
     t.equal(res.statusCode, 403)
     t.equal(errorCode(res), 'invalid_mfa_code')
   }
@@ -112,7 +103,7 @@ test('wrong codes count toward the account\'s failed-login limit, and a ticket s
   t.equal(errorCode(spent), 'invalid_mfa_ticket')
 
   const next = await ticketFor(app, user.email)
-  t.equal((await secondStep(app, { mfa_ticket: next, code: wrongCodeFor(secret, 9) })).statusCode, 403)
+  t.equal((await secondStep(app, { mfa_ticket: next, code: wrongCode(secret, 9) })).statusCode, 403)
   t.equal((await secondStep(app, { mfa_ticket: next, recovery_code: 'aaaa-bbbb-cccc-dddd' })).statusCode, 403, 'a wrong recovery code counts too')
   const limited = await secondStep(app, { mfa_ticket: next, code: totpCode(secret) })
   t.equal(limited.statusCode, 429, 'seven failures: even the right code waits')
