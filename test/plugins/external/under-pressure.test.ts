@@ -1,19 +1,38 @@
 import { test } from 'tap'
+import type { FastifyInstance } from 'fastify'
 import '@fastify/under-pressure'
 import { build } from '../../helper.js'
+import { START_UP_GRACE_MS } from '../../../plugins/external/under-pressure.js'
 
 function blockEventLoop (ms: number): void {
   const until = Date.now() + ms
   while (Date.now() < until) { /* busy: the event loop is saturated */ }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// An app with load shedding at a 50 ms lag, and the moment it was ready.
+async function buildShedding (t: Parameters<typeof build>[0], startUp?: () => void): Promise<{ app: FastifyInstance, readyAt: () => number }> {
+  let readyAt = 0
+  const app = await build(t, {
+    config: { MAX_EVENT_LOOP_DELAY: 50, MAX_EVENT_LOOP_UTILIZATION: 0.98 },
+    setup (app) {
+      // Start-up work after under-pressure began to sample.
+      startUp?.()
+      app.addHook('onReady', async () => { readyAt = Date.now() })
+    }
+  })
+  return { app, readyAt: () => readyAt }
+}
+
 test('a saturated event loop sheds requests with 503 overloaded, but /health still answers', async (t) => {
-  const app = await build(t, { config: { MAX_EVENT_LOOP_DELAY: 50, MAX_EVENT_LOOP_UTILIZATION: 0.98 } })
-  // under-pressure samples once a second; keep the loop busy until a sample has seen it.
-  const deadline = Date.now() + 10_000
-  while (app.memoryUsage().eventLoopDelay <= 50 && Date.now() < deadline) {
+  const { app, readyAt } = await buildShedding(t)
+  // under-pressure samples once a second; keep the loop busy until a sample taken after the
+  // start-up grace has seen it.
+  const deadline = Date.now() + 15_000
+  while ((app.memoryUsage().eventLoopDelay <= 50 || Date.now() - readyAt() < START_UP_GRACE_MS) && Date.now() < deadline) {
     blockEventLoop(300)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await sleep(20)
   }
   t.ok(app.memoryUsage().eventLoopDelay > 50, 'under pressure')
 
@@ -26,10 +45,23 @@ test('a saturated event loop sheds requests with 503 overloaded, but /health sti
   t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200)
 })
 
+// On a slow or crowded machine start-up holds the loop for seconds; the first samples after ready
+// still show it. A server that has just said it is ready serves its first requests.
+test('start-up work that held the event loop sheds nothing in the first samples after ready', async (t) => {
+  const { app, readyAt } = await buildShedding(t, () => blockEventLoop(1500))
+  const deadline = Date.now() + 1500
+  while (app.memoryUsage().eventLoopDelay <= 50 && Date.now() < deadline) await sleep(10)
+  t.ok(app.memoryUsage().eventLoopDelay > 50, `a sample shows the start-up lag (${Math.round(app.memoryUsage().eventLoopDelay)} ms)`)
+  t.ok(Date.now() - readyAt() < START_UP_GRACE_MS, 'within the start-up grace')
+  const res = await app.inject({ method: 'GET', url: '/api/v1/auth/me' })
+  t.equal(res.statusCode, 401, 'served, not shed')
+})
+
 test('with the checks turned off nothing is shed', async (t) => {
   const app = await build(t, { config: { MAX_EVENT_LOOP_DELAY: 0, MAX_EVENT_LOOP_UTILIZATION: 0 } })
   t.equal(app.config.MAX_EVENT_LOOP_DELAY, 0)
+  await sleep(START_UP_GRACE_MS)
   blockEventLoop(1200)
-  await new Promise((resolve) => setTimeout(resolve, 1100))
+  await sleep(1100)
   t.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me' })).statusCode, 401)
 })
