@@ -8,7 +8,8 @@ import AutoLoad from '@fastify/autoload'
 import type { PGlite } from '@electric-sql/pglite'
 import type { Config } from './config/schema.js'
 import { clientErrorHandler, frameworkErrors } from './plugins/app/http/client-errors.js'
-import { requestValidation } from './plugins/app/http/validation.js'
+import { buildValidator } from './plugins/app/http/validation.js'
+import { buildSerializer } from './plugins/app/http/serialization.js'
 
 export interface AppOptions {
   // Validated by config/load.ts: from the environment (server.ts) or from a test's values.
@@ -83,8 +84,9 @@ export function serverOptions (config: ServerConfig, stream?: NodeJS.WritableStr
     routerOptions: { ignoreTrailingSlash: true },
     // Requests that arrive while the server closes: plugins/app/http/draining.ts answers them.
     return503OnClosing: false,
-    // Strict JSON bodies, text parts coerced into finite values only: plugins/app/http/validation.ts.
-    schemaController: requestValidation()
+    // Strict JSON bodies, text parts coerced into finite values only (plugins/app/http/validation.ts);
+    // validators and serializers compiled once per process (and plugins/app/http/serialization.ts).
+    schemaController: { compilersFactory: { buildValidator, buildSerializer } }
   }
 }
 

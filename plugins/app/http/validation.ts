@@ -12,6 +12,8 @@ import type { AnyValidateFunction } from 'ajv/dist/core.js'
 import type { DataValidationCxt } from 'ajv/dist/types/index.js'
 import type { FastifyServerOptions } from 'fastify'
 
+type ValidatorFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']>
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // In unicode mode a well-formed pair is one code point outside the class; a lone half is inside it.
 const UNSTORABLE = /[\0\uD800-\uDFFF]/u
@@ -101,23 +103,27 @@ function guarded (validate: AnyValidateFunction, schema: Schema, fromText: boole
   return check
 }
 
-export function requestValidation (): NonNullable<FastifyServerOptions['schemaController']> {
-  const pool = AjvCompiler()
-  const onCreate = (ajv: AjvCompiler.Ajv) => { ajv.addFormat('uuid', UUID) }
-  return {
-    compilersFactory: {
-      buildValidator (externalSchemas) {
-        const json = pool(externalSchemas, { customOptions: byPart.json, onCreate })
-        const text = pool(externalSchemas, { customOptions: byPart.text, onCreate })
-        return (route) => {
-          const schema = route.schema as Schema
-          if (route.httpPart === 'headers' && Object.keys(schema.properties ?? {}).some((name) => name !== name.toLowerCase())) {
-            throw new Error(`${route.method} ${route.url}: name headers in lower case in its headers schema`)
-          }
-          const fromText = route.httpPart !== 'body'
-          return guarded((fromText ? text : json)(route), schema, fromText)
-        }
-      }
+// Kept for the life of the process, so an app built again (the tests build hundreds) reuses what
+// the first compiled: ajv's instances by shared schemas and options, and each checked validator by
+// its schema's JSON text (a route's schema objects are made anew each build), part and shared schemas.
+const pool = AjvCompiler()
+const onCreate = (ajv: AjvCompiler.Ajv) => { ajv.addFormat('uuid', UUID) }
+const validators = new Map<string, AnyValidateFunction>()
+
+// The `buildValidator` of Fastify's schemaController.
+export const buildValidator: ValidatorFactory = (externalSchemas) => {
+  const json = pool(externalSchemas, { customOptions: byPart.json, onCreate })
+  const text = pool(externalSchemas, { customOptions: byPart.text, onCreate })
+  const shared = JSON.stringify(externalSchemas)
+  return (route) => {
+    const schema = route.schema as Schema
+    if (route.httpPart === 'headers' && Object.keys(schema.properties ?? {}).some((name) => name !== name.toLowerCase())) {
+      throw new Error(`${route.method} ${route.url}: name headers in lower case in its headers schema`)
     }
+    const fromText = route.httpPart !== 'body'
+    const key = JSON.stringify([shared, fromText, schema])
+    let validator = validators.get(key)
+    if (validator === undefined) validators.set(key, validator = guarded((fromText ? text : json)(route), schema, fromText))
+    return validator
   }
 }
