@@ -11,6 +11,7 @@ import type { ErrorObject, Options } from 'ajv'
 import type { AnyValidateFunction } from 'ajv/dist/core.js'
 import type { DataValidationCxt } from 'ajv/dist/types/index.js'
 import type { FastifyServerOptions } from 'fastify'
+import { compileCache } from './compile-cache.js'
 
 type ValidatorFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']>
 
@@ -103,27 +104,23 @@ function guarded (validate: AnyValidateFunction, schema: Schema, fromText: boole
   return check
 }
 
-// Kept for the life of the process, so an app built again (the tests build hundreds) reuses what
-// the first compiled: ajv's instances by shared schemas and options, and each checked validator by
-// its schema's JSON text (a route's schema objects are made anew each build), part and shared schemas.
+// Kept for the life of the process (compile-cache.ts): ajv's instances by shared schemas and
+// options, in @fastify/ajv-compiler's pool, and each checked validator by its part and schema.
 const pool = AjvCompiler()
 const onCreate = (ajv: AjvCompiler.Ajv) => { ajv.addFormat('uuid', UUID) }
-const validators = new Map<string, AnyValidateFunction>()
+const validators = compileCache<AnyValidateFunction>()
 
 // The `buildValidator` of Fastify's schemaController.
 export const buildValidator: ValidatorFactory = (externalSchemas) => {
   const json = pool(externalSchemas, { customOptions: byPart.json, onCreate })
   const text = pool(externalSchemas, { customOptions: byPart.text, onCreate })
-  const shared = JSON.stringify(externalSchemas)
+  const kept = validators(externalSchemas)
   return (route) => {
     const schema = route.schema as Schema
     if (route.httpPart === 'headers' && Object.keys(schema.properties ?? {}).some((name) => name !== name.toLowerCase())) {
       throw new Error(`${route.method} ${route.url}: name headers in lower case in its headers schema`)
     }
     const fromText = route.httpPart !== 'body'
-    const key = JSON.stringify([shared, fromText, schema])
-    let validator = validators.get(key)
-    if (validator === undefined) validators.set(key, validator = guarded((fromText ? text : json)(route), schema, fromText))
-    return validator
+    return kept([fromText, schema], () => guarded((fromText ? text : json)(route), schema, fromText))
   }
 }
